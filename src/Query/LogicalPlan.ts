@@ -14,14 +14,22 @@ const PlanRef = Schema.suspend((): Schema.Schema<LogicalPlan, any> => LogicalPla
 /** Scan of the nodes carrying `label` (any node when absent; then `alias` is required). */
 export class NodeScan extends Schema.TaggedClass<NodeScan>()("NodeScan", {
   label: Schema.optional(Schema.String),
-  alias: Schema.optional(Schema.String)
+  alias: Schema.optional(Schema.String),
+  /** Fields to read (set by projection pruning); every field when absent. */
+  columns: Schema.optional(Schema.Array(Schema.String)),
+  /** At most this many rows (set by limit pushdown). */
+  limit: Schema.optional(Schema.Number)
 }) {}
 
 /** Scan of hyperedges of `label`; `binaryOnly` is the `edges(label)` view. */
 export class HyperedgeScan extends Schema.TaggedClass<HyperedgeScan>()("HyperedgeScan", {
   label: Schema.optional(Schema.String),
   alias: Schema.optional(Schema.String),
-  binaryOnly: Schema.Boolean
+  binaryOnly: Schema.Boolean,
+  /** Fields to read (set by projection pruning); every field when absent. */
+  columns: Schema.optional(Schema.Array(Schema.String)),
+  /** At most this many rows (set by limit pushdown). */
+  limit: Schema.optional(Schema.Number)
 }) {}
 
 /** Keeps rows whose predicate is TRUE. */
@@ -64,7 +72,9 @@ export class Aggregate extends Schema.TaggedClass<Aggregate>()("Aggregate", {
 /** Stable multi-key sort. */
 export class Sort extends Schema.TaggedClass<Sort>()("Sort", {
   input: PlanRef,
-  keys: Schema.Array(Expr.SortKey)
+  keys: Schema.Array(Expr.SortKey),
+  /** Keep only the first `fetch` rows (top-k; set when a Limit follows). */
+  fetch: Schema.optional(Schema.Number)
 }) {}
 
 /** Skips `offset` rows, then returns at most `limit` (all when absent). */
