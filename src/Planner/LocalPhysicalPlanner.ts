@@ -1,0 +1,114 @@
+/**
+ * Lowers a resolved (and optimized) logical plan to a tree of `*Exec` nodes for the local
+ * runtime: pre-order unique ids, each node's output schema, scan columns with their
+ * planned types, Sort with `fetch` as a top-k, single-mode hash aggregation.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type { EngineConfig } from "../Engine/ExecutionContext.js"
+import { type ExecutionError, InvalidPlan } from "../Engine/ExecutionError.js"
+import * as Expr from "../Engine/Expr.js"
+import * as PhysicalPlan from "../Engine/PhysicalPlan.js"
+import type { Catalog } from "../Engine/Storage.js"
+import type { LogicalPlan } from "../Query/LogicalPlan.js"
+import * as Resolver from "../Query/Resolver.js"
+
+const unalias = (e: Expr.Expr): Expr.Expr => (e._tag === "Alias" ? e.operand : e)
+
+const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.PhysicalPlan => {
+  const id = nextId()
+  const output = node.schema
+  const plan = node.plan
+  const input = (i = 0) => lower(node.inputs[i]!, nextId)
+  switch (plan._tag) {
+    case "NodeScan":
+    case "HyperedgeScan": {
+      const fields = {
+        id,
+        output,
+        qualifier: plan.alias!,
+        ...(plan.label === undefined ? {} : { label: plan.label }),
+        columns: output.fields.map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType })),
+        ...(plan.limit === undefined ? {} : { limit: plan.limit })
+      }
+      return plan._tag === "NodeScan"
+        ? new PhysicalPlan.NodeScanExec(fields)
+        : new PhysicalPlan.HyperedgeScanExec({ ...fields, binaryOnly: plan.binaryOnly })
+    }
+    case "Filter":
+      return new PhysicalPlan.FilterExec({ id, output, input: input(), predicate: plan.predicate })
+    case "Project":
+      return new PhysicalPlan.ProjectExec({ id, output, input: input(), exprs: plan.exprs.map(unalias) })
+    case "Rename":
+      return new PhysicalPlan.RenameExec({ id, output, input: input() })
+    case "Aggregate": {
+      const child = input()
+      return new PhysicalPlan.HashAggregateExec({
+        id,
+        output,
+        input: child,
+        mode: "single",
+        keys: plan.keys.map(unalias),
+        aggregates: plan.aggregates.map((alias, i) => {
+          const agg = alias.operand as Expr.Aggregate
+          return new PhysicalPlan.AggregateSpec({
+            name: alias.name,
+            fn: agg.fn,
+            ...(agg.arg === undefined ? {} : { arg: agg.arg }),
+            dataType: output.fields[plan.keys.length + i]!.dataType
+          })
+        })
+      })
+    }
+    case "Sort":
+      return new PhysicalPlan.SortExec({
+        id,
+        output,
+        input: input(),
+        keys: plan.keys,
+        ...(plan.fetch === undefined ? {} : { fetch: plan.fetch })
+      })
+    case "Limit":
+      return new PhysicalPlan.LimitExec({
+        id,
+        output,
+        input: input(),
+        offset: plan.offset,
+        ...(plan.limit === undefined ? {} : { limit: plan.limit })
+      })
+    case "Union": {
+      const left = input(0)
+      const right = input(1)
+      return new PhysicalPlan.UnionExec({ id, output, inputs: [left, right] })
+    }
+    case "WithColumns":
+    case "Distinct":
+    case "Expand":
+    case "RoleExpand":
+      throw new InvalidPlan({
+        reason: plan._tag === "Expand" || plan._tag === "RoleExpand" ? "InvalidExpand" : "MalformedPlan",
+        detail: `${plan._tag} is not supported by the local physical planner${plan._tag === "WithColumns" || plan._tag === "Distinct" ? " (the plan is not resolved)" : " yet"}`
+      })
+  }
+}
+
+/** Maps a resolved logical plan to a physical plan (ids in pre-order). Reads no data. */
+export const plan = (
+  resolved: LogicalPlan,
+  catalog: Catalog,
+  _config?: EngineConfig
+): Effect.Effect<PhysicalPlan.PhysicalPlan, ExecutionError> =>
+  Effect.flatMap(Resolver.annotate(resolved, catalog), (annotated) =>
+    Effect.suspend(() => {
+      let counter = 0
+      try {
+        return Effect.succeed(lower(annotated, () => counter++))
+      } catch (error) {
+        if (error instanceof InvalidPlan) return Effect.fail(error)
+        return Effect.die(error)
+      }
+    })
+  )
+
+
