@@ -1,0 +1,188 @@
+/**
+ * Vectorized utilities over Arrow record batches: build, gather (`take`), filter, slice,
+ * concatenate, size and cast. Every function works on Arrow's typed-array buffers and
+ * validity bitmaps directly (no per-row `Vector.get`, no JS value per row).
+ *
+ * Supported column types: Null, Bool, every fixed-width numeric / date / timestamp type,
+ * Utf8, List<…> (any element type, recursively), FixedSizeList<…> (vectors) and
+ * Dictionary (decoded to its value type on take / filter / concat).
+ *
+ * @since 0.1.0
+ */
+import * as Arrow from "apache-arrow"
+import * as DataType from "./DataType.js"
+import * as Column from "./Kernels/Column.js"
+import * as internal from "./Kernels/internal/batch.js"
+
+/**
+ * A batch from a schema and one single-chunk column per field. All columns must have the
+ * same length; with no columns the batch has `length` rows (default 0).
+ */
+export const make = (
+  schema: Arrow.Schema,
+  columns: ReadonlyArray<Arrow.Data>,
+  length?: number
+): Arrow.RecordBatch => {
+  const rows = columns.length > 0 ? columns[0]!.length : (length ?? 0)
+  for (let c = 0; c < columns.length; c++) {
+    if (columns[c]!.length !== rows) {
+      throw new Error(`Batch.make: column ${c} has ${columns[c]!.length} rows, expected ${rows}`)
+    }
+  }
+  if (columns.length !== schema.fields.length) {
+    throw new Error(`Batch.make: ${columns.length} columns for ${schema.fields.length} fields`)
+  }
+  return new Arrow.RecordBatch(
+    schema,
+    Arrow.makeData({ type: new Arrow.Struct(schema.fields), length: rows, nullCount: 0, children: [...columns] })
+  )
+}
+
+/** A batch with no rows. */
+export const empty = (schema: Arrow.Schema): Arrow.RecordBatch =>
+  make(schema, schema.fields.map((f) => internal.emptyData(f.type)))
+
+/** The single Data chunk of column `index`. */
+export const column = (batch: Arrow.RecordBatch, index: number): Arrow.Data => {
+  const vector = batch.getChildAt(index)
+  if (vector === null) throw new Error(`Batch.column: no column ${index}`)
+  return Column.dataOf(vector)
+}
+
+const columnsOf = (batch: Arrow.RecordBatch): Array<Arrow.Data> => {
+  const out: Array<Arrow.Data> = []
+  for (let c = 0; c < batch.numCols; c++) out.push(column(batch, c))
+  return out
+}
+
+/** The schema with Dictionary fields replaced by their value type (what take / concat produce). */
+const decodedSchema = (schema: Arrow.Schema): Arrow.Schema => {
+  if (!schema.fields.some((f) => f.type.typeId === Arrow.Type.Dictionary)) return schema
+  return new Arrow.Schema(
+    schema.fields.map((f) =>
+      f.type.typeId === Arrow.Type.Dictionary ? f.clone({ type: (f.type as Arrow.Dictionary).dictionary }) : f
+    ),
+    schema.metadata
+  )
+}
+
+/** Gathers rows of one column; an index of -1 yields a NULL row. Dictionary input is decoded. */
+export const takeData = (data: Arrow.Data, indices: Int32Array | Uint32Array): Arrow.Data =>
+  internal.takeData(data, indices)
+
+/** Gathers rows of a batch by index (indices may repeat; -1 yields a row of NULLs). */
+export const take = (batch: Arrow.RecordBatch, indices: Int32Array | Uint32Array): Arrow.RecordBatch =>
+  make(
+    decodedSchema(batch.schema),
+    columnsOf(batch).map((d) => internal.takeData(d, indices)),
+    indices.length
+  )
+
+/** Row indices of the set bits among the first `length` bits of a bitmap. */
+export const maskToIndices = (mask: Uint8Array, length: number): Int32Array => {
+  let count = 0
+  const full = length >> 3
+  for (let b = 0; b < full; b++) {
+    let v = mask[b]!
+    v = v - ((v >> 1) & 0x55)
+    v = (v & 0x33) + ((v >> 2) & 0x33)
+    count += (v + (v >> 4)) & 0x0f
+  }
+  for (let i = full << 3; i < length; i++) if ((mask[i >> 3]! & (1 << (i & 7))) !== 0) count++
+  const out = new Int32Array(count)
+  let k = 0
+  for (let b = 0; b < full; b++) {
+    const v = mask[b]!
+    if (v === 0) continue
+    const base = b << 3
+    for (let bit = 0; bit < 8; bit++) if ((v & (1 << bit)) !== 0) out[k++] = base + bit
+  }
+  for (let i = full << 3; i < length; i++) if ((mask[i >> 3]! & (1 << (i & 7))) !== 0) out[k++] = i
+  return out
+}
+
+/** Keeps the rows whose bit is set in `mask` (row i at bit i). */
+export const selectByMask = (batch: Arrow.RecordBatch, mask: Uint8Array): Arrow.RecordBatch => {
+  const indices = maskToIndices(mask, batch.numRows)
+  if (indices.length === batch.numRows && !hasDictionary(batch.schema)) return batch
+  return take(batch, indices)
+}
+
+const hasDictionary = (schema: Arrow.Schema): boolean =>
+  schema.fields.some((f) => f.type.typeId === Arrow.Type.Dictionary)
+
+/** The bitmap of rows where a Bool column is TRUE (NULL and FALSE rows cleared), row i at bit i. */
+export const trueMask = (predicate: Arrow.Data<Arrow.Bool>): Uint8Array => {
+  const length = predicate.length
+  if ((predicate.typeId as Arrow.Type) === Arrow.Type.Null) return Column.allocBitmap(length)
+  const bits = Column.boolBits(predicate)
+  const valid = Column.validity(predicate)
+  const bytes = (length + 7) >> 3
+  const out = Column.allocBitmap(length)
+  if (valid === null) for (let b = 0; b < bytes; b++) out[b] = bits[b]!
+  else for (let b = 0; b < bytes; b++) out[b] = bits[b]! & valid[b]!
+  const rest = length & 7
+  if (rest !== 0) out[length >> 3] = out[length >> 3]! & ((1 << rest) - 1)
+  return out
+}
+
+/** Keeps the rows where `predicate` is TRUE (NULL and FALSE rows are dropped). */
+export const filter = (batch: Arrow.RecordBatch, predicate: Arrow.Data<Arrow.Bool>): Arrow.RecordBatch =>
+  selectByMask(batch, trueMask(predicate))
+
+/** Rows `[start, end)` of a batch (zero-copy). */
+export const slice = (batch: Arrow.RecordBatch, start: number, end: number): Arrow.RecordBatch => {
+  const s = Math.max(0, Math.min(start, batch.numRows))
+  const e = Math.max(s, Math.min(end, batch.numRows))
+  if (s === 0 && e === batch.numRows) return batch
+  if (batch.numCols === 0) return make(batch.schema, [], e - s)
+  return batch.slice(s, e)
+}
+
+/**
+ * Concatenates batches into one batch with one freshly copied chunk per column. Columns
+ * whose type differs from the schema's (a Null column, an Int64 column under a Float64
+ * field, a dictionary) are converted first.
+ */
+export const concat = (schema: Arrow.Schema, batches: ReadonlyArray<Arrow.RecordBatch>): Arrow.RecordBatch => {
+  const outSchema = decodedSchema(schema)
+  let rows = 0
+  for (const b of batches) rows += b.numRows
+  if (outSchema.fields.length === 0) return make(outSchema, [], rows)
+  const columns = outSchema.fields.map((field, c) => {
+    const target = field.type
+    const logical = DataType.fromArrow(target)
+    const pieces: Array<Arrow.Data> = []
+    for (const b of batches) {
+      if (b.numRows === 0) continue
+      let piece = column(b, c)
+      if (!internal.sameArrowType(piece.type, target) && logical !== undefined) piece = castData(piece, logical)
+      pieces.push(piece)
+    }
+    return internal.concatData(target, pieces)
+  })
+  return make(outSchema, columns, rows)
+}
+
+/** Bytes of the buffers that cover the batch's rows (what it costs to hold or ship them). */
+export const byteSize = (batch: Arrow.RecordBatch): number => {
+  let total = 0
+  for (let c = 0; c < batch.numCols; c++) total += internal.dataByteSize(column(batch, c))
+  return total
+}
+
+/** The same columns under a new schema (rename); the schema must have as many fields. */
+export const withSchema = (batch: Arrow.RecordBatch, schema: Arrow.Schema): Arrow.RecordBatch => {
+  if (schema.fields.length !== batch.numCols) {
+    throw new Error(`Batch.withSchema: ${schema.fields.length} fields for ${batch.numCols} columns`)
+  }
+  return make(schema, columnsOf(batch), batch.numRows)
+}
+
+/**
+ * Converts a column to the Arrow storage of a logical type where Grism converts implicitly:
+ * identity when already stored so, Null → any type (all NULL), Int64 (or any integer) →
+ * Float64, narrower integers → Int64, Float32 → Float64, Dictionary → its decoded values,
+ * and List<A> → List<B> element-wise. Anything else is a defect (the planner checks types).
+ */
+export const castData = (data: Arrow.Data, to: DataType.DataType): Arrow.Data => internal.castData(data, to)
