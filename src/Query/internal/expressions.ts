@@ -9,7 +9,7 @@
 import * as DataType from "../../Engine/DataType.js"
 import { InvalidPlan, TypeMismatch } from "../../Engine/ExecutionError.js"
 import * as Expr from "../../Engine/Expr.js"
-import * as Functions from "../../Engine/Kernels/Functions.js"
+import * as Functions from "./functionRegistry.js"
 import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
 import { ColumnNotFound } from "../../Engine/ExecutionError.js"
 import { fail, resolveColumn, type Scope } from "./scope.js"

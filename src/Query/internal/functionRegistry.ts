@@ -1,0 +1,6 @@
+/**
+ * The scalar function registry the resolver types calls with.
+ *
+ * @internal
+ */
+export { lookup } from "../../Engine/Kernels/Functions.js"
