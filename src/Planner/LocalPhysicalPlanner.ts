@@ -82,13 +82,59 @@ const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.Phy
       const right = input(1)
       return new PhysicalPlan.UnionExec({ id, output, inputs: [left, right] })
     }
+    case "Expand": {
+      const child = input()
+      const added = output.fields.slice(child.output.fields.length)
+      const columnsOf = (q: string | undefined) =>
+        added.filter((f) => q !== undefined && f.qualifier === q).map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType }))
+      return new PhysicalPlan.AdjacencyExpandExec({
+        id,
+        output,
+        input: child,
+        anchorColumn: `${child.output.anchor}._id`,
+        ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
+        direction: plan.direction,
+        ...(plan.to === undefined ? {} : { toLabel: plan.to }),
+        targetQualifier: plan.alias!,
+        targetColumns: columnsOf(plan.alias),
+        ...(plan.edgeAlias === undefined ? {} : { edgeQualifier: plan.edgeAlias }),
+        edgeColumns: columnsOf(plan.edgeAlias),
+        minHops: plan.minHops,
+        maxHops: plan.maxHops,
+        optional: plan.optional
+      })
+    }
+    case "RoleExpand": {
+      const child = input()
+      const added = output.fields.slice(child.output.fields.length)
+      const columnsOf = (q: string | undefined) =>
+        added.filter((f) => q !== undefined && f.qualifier === q).map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType }))
+      const fromHyperedge = plan.fromRole === undefined
+      const hyperedges = child.output.entities.filter((e) => e.kind === "hyperedge")
+      const anchor = fromHyperedge ? hyperedges[hyperedges.length - 1]!.qualifier : child.output.anchor!
+      return new PhysicalPlan.RoleExpandExec({
+        id,
+        output,
+        input: child,
+        anchorColumn: `${anchor}._id`,
+        anchorKind: fromHyperedge ? "hyperedge" : "node",
+        ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
+        ...(plan.fromRole === undefined ? {} : { fromRole: plan.fromRole }),
+        toRole: plan.toRole,
+        targetKind: output.entity(plan.alias!)!.kind,
+        ...(plan.to === undefined ? {} : { toLabel: plan.to }),
+        targetQualifier: plan.alias!,
+        targetColumns: columnsOf(plan.alias),
+        ...(plan.edgeAlias === undefined ? {} : { edgeQualifier: plan.edgeAlias }),
+        edgeColumns: columnsOf(plan.edgeAlias),
+        optional: plan.optional
+      })
+    }
     case "WithColumns":
     case "Distinct":
-    case "Expand":
-    case "RoleExpand":
       throw new InvalidPlan({
-        reason: plan._tag === "Expand" || plan._tag === "RoleExpand" ? "InvalidExpand" : "MalformedPlan",
-        detail: `${plan._tag} is not supported by the local physical planner${plan._tag === "WithColumns" || plan._tag === "Distinct" ? " (the plan is not resolved)" : " yet"}`
+        reason: "MalformedPlan",
+        detail: `${plan._tag} is not supported by the local physical planner (the plan is not resolved)`
       })
   }
 }

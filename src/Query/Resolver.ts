@@ -27,7 +27,18 @@
  * - `Aggregate.keys` are `Column` or `Alias` exprs; `Aggregate.aggregates` are
  *   `Alias(Aggregate)` with a resolved argument.
  * - `Rename` (with `from` an exact full name), `Sort`, `Limit`, `Filter` stay.
- * - `Expand` / `RoleExpand` are not supported yet: `InvalidPlan{reason:"InvalidExpand"}`.
+ * - `Expand` has `alias` set (target qualifier: alias, else `to`; neither → MissingAlias) and
+ *   `edgeAlias` set exactly when edge columns are exposed (single hop and an edge
+ *   qualifier: `edgeAs`, else the edge label). Output: input columns, then the target's
+ *   (`_id`, `_label`, properties by name; union over all node labels without `to`), then
+ *   the edge's (`_id`, `_label`, properties). The anchor becomes the target. Hops must be
+ *   integers 1 <= min <= max (else InvalidExpand), max <= `config.hopCap` (else
+ *   HopLimitExceeded); `edgeAs` with hops other than 1 is InvalidExpand; a qualifier already
+ *   bound is DuplicateQualifier.
+ * - `RoleExpand` has `alias` set (alias, else `to`); from a node anchor (`fromRole` set) the
+ *   hyperedge's columns (`_id`, `_label`, `_arity`, properties) are exposed under
+ *   `edgeAlias` (`edgeAs`, else the edge label). The target is a hyperedge when `to` names
+ *   a hyperedge label only, else a node. (Physical operators for expands come later.)
  *
  * ## Schemas
  * Node scans: `_id`, `_label`, then properties by name; hyperedge scans: `_id`, `_label`,
@@ -460,14 +471,146 @@ const resolveNode = (plan: LogicalPlan.LogicalPlan, ctx: Context): Node => {
     case "Union":
       return unionNode(plan, ctx)
     case "Expand":
+      return expandNode(plan, ctx)
     case "RoleExpand":
-      resolveNode(plan.input, ctx)
-      return fail(
+      return roleExpandNode(plan, ctx)
+  }
+}
+
+const invalidExpand = (detail: string): never => fail(new InvalidPlan({ reason: "InvalidExpand", detail }))
+
+/** Checks that new qualifiers are not already bound (nor used by a column) in the frame. */
+const checkQualifiers = (scope: Scope.Scope, qualifiers: ReadonlyArray<string>, option: string): void => {
+  const seen = new Set<string>()
+  for (const q of qualifiers) {
+    const taken = seen.has(q) || scope.schema.entity(q) !== undefined ||
+      scope.schema.fields.some((f) => f.qualifier === q || f.name.startsWith(`${q}.`))
+    if (taken) {
+      fail(
         new InvalidPlan({
-          reason: "InvalidExpand",
-          detail: `${plan._tag === "Expand" ? "expand" : "role expand"} is not supported yet by the local planner`
+          reason: "DuplicateQualifier",
+          detail: `qualifier ${q} is already bound in this frame; give the new entity another name with ${option}`
         })
       )
+    }
+    seen.add(q)
+  }
+}
+
+/** Qualified fields of a newly bound entity, its conflicts, and whether `_labels` is read (hidden). */
+const boundFields = (
+  ctx: Context,
+  kind: "node" | "hyperedge" | "edge",
+  label: string | undefined,
+  qualifier: string
+) => {
+  const withLabels = kind === "node" && ctx.labelsDemand.has(qualifier)
+  const all = scanFields(ctx.catalog, kind, label, qualifier, withLabels)
+  return {
+    fields: selectColumns(all, kind, qualifier, undefined),
+    conflicts: all.conflicts.map((c) => [`${qualifier}.${c.field}`, c] as const),
+    hidden: withLabels ? [`${qualifier}._labels`] : []
+  }
+}
+
+const edgeSystem = (fields: ReadonlyArray<Field>): ReadonlyArray<Field> =>
+  fields.filter((f) => f.field !== "_source" && f.field !== "_target" && f.field !== "_arity")
+
+const expandNode = (plan: LogicalPlan.Expand, ctx: Context): Node => {
+  const input = resolveNode(plan.input, ctx)
+  const anchor = input.scope.schema.anchor
+  if (anchor === undefined) return invalidExpand("expand needs a node anchor: the frame has no bound node left")
+  const { maxHops, minHops } = plan
+  if (!Number.isSafeInteger(minHops) || !Number.isSafeInteger(maxHops) || minHops < 1 || maxHops < minHops) {
+    return invalidExpand(`hops must be integers with 1 <= min <= max, got [${minHops}, ${maxHops}]`)
+  }
+  if (maxHops > ctx.config.hopCap) {
+    return fail(
+      new InvalidPlan({ reason: "HopLimitExceeded", detail: `hops upper bound ${maxHops} exceeds the hop cap ${ctx.config.hopCap}` })
+    )
+  }
+  const single = minHops === 1 && maxHops === 1
+  if (plan.edgeAlias !== undefined && !single) {
+    return invalidExpand(`edgeAs is only allowed with a single hop (hops: ${minHops === maxHops ? minHops : `[${minHops}, ${maxHops}]`})`)
+  }
+  const target = plan.alias ?? plan.to
+  if (target === undefined) {
+    return fail(new InvalidPlan({ reason: "MissingAlias", detail: "an expand without `to` needs an alias for its target: expand(label, { as: \"x\" })" }))
+  }
+  const edge = single ? plan.edgeAlias ?? plan.edgeLabel : undefined
+  checkQualifiers(input.scope, edge === undefined ? [target] : [target, edge], "{ as: ... } / { edgeAs: ... }")
+  const t = boundFields(ctx, "node", plan.to, target)
+  const e = edge === undefined ? undefined : boundFields(ctx, "edge", plan.edgeLabel, edge)
+  const fields = [...input.scope.schema.fields, ...t.fields, ...(e === undefined ? [] : edgeSystem(e.fields))]
+  const entities = [
+    ...input.scope.schema.entities,
+    new Entity({ qualifier: target, kind: "node", labels: plan.to === undefined ? [] : [plan.to] }),
+    ...(edge === undefined ? [] : [new Entity({ qualifier: edge, kind: "hyperedge", labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] })])
+  ]
+  return {
+    plan: new LogicalPlan.Expand({
+      input: input.plan,
+      direction: plan.direction,
+      minHops,
+      maxHops,
+      optional: plan.optional,
+      alias: target,
+      ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
+      ...(plan.to === undefined ? {} : { to: plan.to }),
+      ...(edge === undefined ? {} : { edgeAlias: edge })
+    }),
+    scope: {
+      schema: new PhysicalSchema({ fields, entities, anchor: target }),
+      hidden: new Set([...input.scope.hidden, ...t.hidden]),
+      conflicts: new Map([...input.scope.conflicts, ...t.conflicts, ...(e === undefined ? [] : e.conflicts)])
+    },
+    inputs: [input]
+  }
+}
+
+const roleExpandNode = (plan: LogicalPlan.RoleExpand, ctx: Context): Node => {
+  const input = resolveNode(plan.input, ctx)
+  const schema = input.scope.schema
+  const fromHyperedge = plan.fromRole === undefined
+  if (fromHyperedge && !schema.entities.some((e) => e.kind === "hyperedge")) {
+    return invalidExpand("expandRole without fromRole needs a hyperedge in the frame")
+  }
+  if (!fromHyperedge && schema.anchor === undefined) return invalidExpand("expandRole with fromRole needs a node anchor")
+  const target = plan.alias ?? plan.to
+  if (target === undefined) {
+    return fail(new InvalidPlan({ reason: "MissingAlias", detail: "a role expand without `to` needs an alias for its target: { as: \"x\" }" }))
+  }
+  const targetKind = plan.to !== undefined && ctx.catalog.hyperedgeLabels.has(plan.to) && !ctx.catalog.nodeLabels.has(plan.to)
+    ? "hyperedge"
+    : "node"
+  const edge = fromHyperedge ? undefined : plan.edgeAlias ?? plan.edgeLabel
+  checkQualifiers(input.scope, edge === undefined ? [target] : [target, edge], "{ as: ... } / { edgeAs: ... }")
+  const t = boundFields(ctx, targetKind, plan.to, target)
+  const e = edge === undefined ? undefined : boundFields(ctx, "hyperedge", plan.edgeLabel, edge)
+  const fields = [...schema.fields, ...t.fields, ...(e === undefined ? [] : e.fields)]
+  const entities = [
+    ...schema.entities,
+    new Entity({ qualifier: target, kind: targetKind, labels: plan.to === undefined ? [] : [plan.to] }),
+    ...(edge === undefined ? [] : [new Entity({ qualifier: edge, kind: "hyperedge", labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] })])
+  ]
+  const anchor = targetKind === "node" ? target : schema.anchor
+  return {
+    plan: new LogicalPlan.RoleExpand({
+      input: input.plan,
+      toRole: plan.toRole,
+      optional: plan.optional,
+      alias: target,
+      ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
+      ...(plan.fromRole === undefined ? {} : { fromRole: plan.fromRole }),
+      ...(plan.to === undefined ? {} : { to: plan.to }),
+      ...(edge === undefined ? {} : { edgeAlias: edge })
+    }),
+    scope: {
+      schema: new PhysicalSchema(anchor === undefined ? { fields, entities } : { fields, entities, anchor }),
+      hidden: new Set([...input.scope.hidden, ...t.hidden]),
+      conflicts: new Map([...input.scope.conflicts, ...t.conflicts, ...(e === undefined ? [] : e.conflicts)])
+    },
+    inputs: [input]
   }
 }
 

@@ -326,3 +326,77 @@ describe("Resolver: plan-time errors (before any scan)", () => {
       expect(err).toMatchObject({ _tag: "TypeMismatch", actual: "entity p" })
     }))
 })
+
+describe("Resolver: expand", () => {
+  it.effect("expand appends the target's then the edge's columns and moves the anchor", () =>
+    Effect.gen(function*() {
+      const r = yield* resolve(person().expand("KNOWS", { to: "Person", as: "f" }))
+      expect(r.schema.names).toEqual([
+        "p._id", "p._label", "p.age", "p.name", "p.nick", "p.score",
+        "f._id", "f._label", "f.age", "f.name", "f.nick", "f.score",
+        "KNOWS._id", "KNOWS._label", "KNOWS.since"
+      ])
+      expect(r.schema.anchor).toBe("f")
+      expect(r.schema.entities.map((e) => `${e.qualifier}:${e.kind}`)).toEqual(["p:node", "f:node", "KNOWS:hyperedge"])
+      const expand = r.plan as LogicalPlan.Expand
+      expect(expand.alias).toBe("f")
+      expect(expand.edgeAlias).toBe("KNOWS")
+    }))
+
+  it.effect("after expand a shared field name is ambiguous", () =>
+    Effect.gen(function*() {
+      const err = yield* failsBeforeScan(person().expand("KNOWS", { to: "City" }).select("name"))
+      expect(err).toMatchObject({ _tag: "AmbiguousColumn", column: "name", candidates: ["p.name", "City.name"] })
+    }))
+
+  it.effect("multi-hop and label-less expands expose no edge columns", () =>
+    Effect.gen(function*() {
+      const multi = yield* names(person().expand("KNOWS", { to: "Person", as: "f", hops: [1, 2] }))
+      expect(multi.filter((n) => n.startsWith("KNOWS."))).toEqual([])
+      const anyLabel = yield* names(person().expand(undefined, { to: "City" }))
+      expect(anyLabel).toEqual([
+        "p._id", "p._label", "p.age", "p.name", "p.nick", "p.score", "City._id", "City._label", "City.name", "City.pop"
+      ])
+      const withEdgeAs = yield* names(person().expand(undefined, { to: "City", edgeAs: "e" }))
+      expect(withEdgeAs.slice(-3)).toEqual(["e._id", "e._label", "e.since"])
+    }))
+
+  it.effect("expand errors: missing alias, duplicate qualifier, hop cap, edgeAs with several hops", () =>
+    Effect.gen(function*() {
+      expect(yield* failsBeforeScan(person().expand("KNOWS"))).toMatchObject({ _tag: "InvalidPlan", reason: "MissingAlias" })
+      const dup = yield* failsBeforeScan(person().expand("KNOWS", { to: "Person" }).expand("KNOWS", { to: "Person" }))
+      expect(dup).toMatchObject({ _tag: "InvalidPlan", reason: "DuplicateQualifier" })
+      if (dup._tag === "InvalidPlan") expect(dup.detail).toContain("as")
+      const self = yield* failsBeforeScan(person().expand("KNOWS", { to: "Person", as: "p" }))
+      expect(self).toMatchObject({ _tag: "InvalidPlan", reason: "DuplicateQualifier" })
+      expect(yield* failsBeforeScan(person().expand("KNOWS", { as: "f", hops: [1, 99] }))).toMatchObject({
+        _tag: "InvalidPlan",
+        reason: "HopLimitExceeded"
+      })
+      expect(yield* failsBeforeScan(person().expand("KNOWS", { as: "f", hops: 2, edgeAs: "k" }))).toMatchObject({
+        _tag: "InvalidPlan",
+        reason: "InvalidExpand"
+      })
+      expect(yield* failsBeforeScan(person().expand("KNOWS", { as: "f", hops: 0 }))).toMatchObject({
+        _tag: "InvalidPlan",
+        reason: "InvalidExpand"
+      })
+      // a label-less target unifies properties over all labels: Person.age vs Robot.age fails once output
+      const conflict = yield* failsBeforeScan(person().expand("KNOWS", { as: "f" }))
+      expect(conflict).toMatchObject({ _tag: "TypeMismatch", expression: "f.age over all node labels" })
+      expect(yield* names(person().expand("KNOWS", { as: "f" }).select("f.model"))).toEqual(["f.model"])
+      const ok = yield* names(person().expand("KNOWS", { to: "City", as: "f", hops: [1, 1], edgeAs: "k" }))
+      expect(ok).toContain("k.since")
+    }))
+
+  it.effect("role expand from a hyperedge frame and from a node anchor", () =>
+    Effect.gen(function*() {
+      const fromEdge = yield* resolve(Hypergraph.hyperedges("MEETING", { as: "m" }).expandRole("attendee", { to: "Person", as: "a" }))
+      expect(fromEdge.schema.names).toEqual([
+        "m._id", "m._label", "m._arity", "m.topic", "a._id", "a._label", "a.age", "a.name", "a.nick", "a.score"
+      ])
+      expect(fromEdge.schema.anchor).toBe("a")
+      const fromNode = yield* names(person().expandRole("attendee", { fromRole: "host", edgeLabel: "MEETING", to: "Person", as: "a" }))
+      expect(fromNode.slice(-4)).toEqual(["MEETING._id", "MEETING._label", "MEETING._arity", "MEETING.topic"])
+    }))
+})

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import * as DataType from "../../src/Engine/DataType.js"
+import { defaultConfig } from "../../src/Engine/ExecutionContext.js"
+import { col, count, sum } from "../../src/Engine/Expr.js"
+import * as PhysicalPlan from "../../src/Engine/PhysicalPlan.js"
+import * as LocalPhysicalPlanner from "../../src/Planner/LocalPhysicalPlanner.js"
+import * as LogicalPlan from "../../src/Query/LogicalPlan.js"
+import type { Frame } from "../../src/Query/Frame.js"
+import * as Hypergraph from "../../src/Query/Hypergraph.js"
+import * as Resolver from "../../src/Query/Resolver.js"
+import { catalog } from "../Query/fixtures.js"
+
+const physical = (frame: Frame) =>
+  Effect.flatMap(Resolver.resolve(frame.plan, catalog, defaultConfig), (r) =>
+    LocalPhysicalPlanner.plan(r.plan, catalog, defaultConfig))
+
+const ids = (plan: PhysicalPlan.PhysicalPlan): ReadonlyArray<number> => [
+  plan.id,
+  ...PhysicalPlan.children(plan).flatMap(ids)
+]
+
+const person = () => Hypergraph.nodes("Person", { as: "p" })
+
+describe("LocalPhysicalPlanner", () => {
+  it.effect("maps each operator to its Exec with pre-order ids and output schemas", () =>
+    Effect.gen(function*() {
+      const plan = yield* physical(
+        person().filter(col("age").gt(21)).select("name", { a: "age" }).orderBy(col("a").desc()).offset(1).limit(2)
+      )
+      expect(plan._tag).toBe("LimitExec")
+      expect(ids(plan)).toEqual([0, 1, 2, 3, 4])
+      const limit = plan as PhysicalPlan.LimitExec
+      expect(limit.offset).toBe(1)
+      expect(limit.limit).toBe(2)
+      const sort = limit.input as PhysicalPlan.SortExec
+      expect(sort._tag).toBe("SortExec")
+      const project = sort.input as PhysicalPlan.ProjectExec
+      expect(project.exprs).toEqual([col("p.name"), col("p.age")])
+      expect(project.output.names).toEqual(["p.name", "a"])
+      const filter = project.input as PhysicalPlan.FilterExec
+      const scan = filter.input as PhysicalPlan.NodeScanExec
+      expect(scan.qualifier).toBe("p")
+      expect(scan.label).toBe("Person")
+      expect(scan.columns.map((c) => `${c.field}:${DataType.display(c.dataType)}`)).toEqual([
+        "_id:Int64", "_label:String", "age:Int64", "name:String", "nick:Null", "score:Float64"
+      ])
+    }))
+
+  it.effect("honours scan columns and limit from pruning, and Sort fetch", () =>
+    Effect.gen(function*() {
+      const resolved = new LogicalPlan.Sort({
+        input: new LogicalPlan.NodeScan({ label: "Person", alias: "p", columns: ["name", "_id"], limit: 10 }),
+        keys: [col("p.name").asc()],
+        fetch: 3
+      })
+      const plan = yield* LocalPhysicalPlanner.plan(resolved, catalog, defaultConfig)
+      const sort = plan as PhysicalPlan.SortExec
+      expect(sort.fetch).toBe(3)
+      const scan = sort.input as PhysicalPlan.NodeScanExec
+      expect(scan.columns.map((c) => c.field)).toEqual(["name", "_id"])
+      expect(scan.limit).toBe(10)
+      expect(scan.output.names).toEqual(["p.name", "p._id"])
+    }))
+
+  it.effect("aggregates become single-mode HashAggregateExec with typed specs", () =>
+    Effect.gen(function*() {
+      const plan = (yield* physical(person().groupBy("name").agg({ n: count(), s: sum(col("score")) }))) as PhysicalPlan.HashAggregateExec
+      expect(plan._tag).toBe("HashAggregateExec")
+      expect(plan.mode).toBe("single")
+      expect(plan.keys).toEqual([col("p.name")])
+      expect(plan.aggregates.map((a) => [a.name, a.fn, DataType.display(a.dataType)])).toEqual([
+        ["n", "count", "Int64"],
+        ["s", "sum", "Float64"]
+      ])
+      expect(plan.aggregates[1]!.arg).toEqual(col("p.score"))
+    }))
+
+  it.effect("union distinct is an aggregate over a UnionExec; distinct is an aggregate", () =>
+    Effect.gen(function*() {
+      const plan = (yield* physical(person().select("name").union(person().select("name")))) as PhysicalPlan.HashAggregateExec
+      expect(plan._tag).toBe("HashAggregateExec")
+      expect(plan.aggregates).toEqual([])
+      expect(plan.input._tag).toBe("UnionExec")
+      expect((plan.input as PhysicalPlan.UnionExec).inputs.length).toBe(2)
+      expect(ids(plan)).toEqual([0, 1, 2, 3, 4, 5])
+    }))
+
+  it.effect("expand becomes AdjacencyExpandExec with target and edge columns", () =>
+    Effect.gen(function*() {
+      const plan = (yield* physical(person().expand("KNOWS", { to: "City", as: "c", direction: "both" }))) as PhysicalPlan.AdjacencyExpandExec
+      expect(plan._tag).toBe("AdjacencyExpandExec")
+      expect(plan.anchorColumn).toBe("p._id")
+      expect(plan.direction).toBe("both")
+      expect(plan.toLabel).toBe("City")
+      expect(plan.targetQualifier).toBe("c")
+      expect(plan.targetColumns.map((c) => c.field)).toEqual(["_id", "_label", "name", "pop"])
+      expect(plan.edgeQualifier).toBe("KNOWS")
+      expect(plan.edgeColumns.map((c) => c.field)).toEqual(["_id", "_label", "since"])
+    }))
+
+  it.effect("the physical plan round-trips through JSON", () =>
+    Effect.gen(function*() {
+      const plan = yield* physical(person().filter(col("age").gt(1.5)).groupBy("name").agg({ n: count() }).limit(1))
+      const encoded = yield* Schema.encode(PhysicalPlan.PhysicalPlan)(plan)
+      const decoded = yield* Schema.decodeUnknown(PhysicalPlan.PhysicalPlan)(JSON.parse(JSON.stringify(encoded)))
+      expect(decoded).toEqual(plan)
+    }))
+})
