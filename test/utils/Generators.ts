@@ -370,7 +370,7 @@ export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>):
                 break
               }
               default: {
-                const e = genExpr(c, { ...scope, bare: false }, anyKind(c), 2)
+                const e = genExpr(c, scope, anyKind(c), 2)
                 if (e._tag === "Column" || e._tag === "Literal") break
                 items.push(e)
                 texts.push(fmt(e))
@@ -389,7 +389,10 @@ export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>):
             const candidates = orderable(scope)
             const k = 1 + c.pick(2)
             for (let i = 0; i < k && candidates.length > 0; i++) {
-              if (c.chance(4)) keys.push(genExpr(c, { ...scope, bare: false }, anyKind(c), 1).as(fresh("k")))
+              if (c.chance(4)) {
+                const e = genExpr(c, scope, anyKind(c), 1)
+                keys.push(c.chance(2) ? e : e.as(fresh("k")))
+              }
               else keys.push(c.of(candidates).name)
             }
           }

@@ -107,7 +107,7 @@ describe("Reference", () => {
   })
 
   it("names outputs: alias, full column name, display text", () => {
-    const result = rows(people.select("name", col("p.age").add(1), { twice: col("p.age").mul(2) }))
+    const result = rows(people.select("name", col("age").add(1), { twice: col("p.age").mul(2) }))
     expect(result.columns).toEqual(["p.name", "(p.age + 1)", "twice"])
     const dup = Reference.evaluate(graph, people.select("p.name", "name").plan)
     expect(dup._tag === "Error" && dup.error).toBe("InvalidPlan")
@@ -139,6 +139,9 @@ describe("Reference", () => {
     const result = rows(people.withColumn("p.age", col("p.age").add(0.5)).rename("p.name", "nm"))
     expect(result.columns).toEqual(["p._id", "p._label", "p.age", "nm", "p.score"])
     expect(result.rows[0]!["p.age"]).toBe(30.5)
+    // The replaced column is a computed column now: `age` no longer resolves to it.
+    const missing = Reference.evaluate(graph, people.withColumn("p.age", lit(1)).select("age").plan)
+    expect(missing._tag === "Error" && missing.error).toBe("ColumnNotFound")
   })
 
   it("the generator builds queries the reference accepts", () => {

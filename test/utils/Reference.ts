@@ -201,8 +201,8 @@ const run = (ctx: Ctx, plan: LogicalPlan.LogicalPlan, schemaOnly = false): Relat
         const existing = columns.findIndex((c) => c.name === e.name)
         const type = compiled[i]!.type
         if (existing >= 0) {
-          const old = columns[existing]!
-          columns[existing] = { name: old.name, qualifier: old.qualifier, field: old.field, type }
+          // The replacing column is a computed column of that name (it no longer belongs to an entity).
+          columns[existing] = { name: e.name, field: e.name, type }
           return existing
         }
         columns.push({ name: e.name, field: e.name, type })
@@ -363,8 +363,41 @@ const outputColumn = (e: Expr.Expr, compiled: Compiled, input: ReadonlyArray<Ref
     const c = input[resolve(input, e.name)]!
     return { name: c.name, qualifier: c.qualifier, field: c.field, type: c.type }
   }
-  const name = Expr.display(e)
+  const name = Expr.display(bindNames(e, input))
   return { name, field: name, type: compiled.type }
+}
+
+/** The expression with every column reference replaced by the full name it resolves to (for display names). */
+const bindNames = (e: Expr.Expr, columns: ReadonlyArray<RefColumn>): Expr.Expr => {
+  const go = (x: Expr.Expr): Expr.Expr => bindNames(x, columns)
+  switch (e._tag) {
+    case "Literal":
+      return e
+    case "Column":
+      return new Expr.Column({ name: columns[resolve(columns, e.name)]!.name })
+    case "Binary":
+      return new Expr.Binary({ op: e.op, left: go(e.left), right: go(e.right) })
+    case "Unary":
+      return new Expr.Unary({ op: e.op, operand: go(e.operand) })
+    case "Case":
+      return new Expr.Case({
+        ...(e.operand === undefined ? {} : { operand: go(e.operand) }),
+        branches: e.branches.map((b) => new Expr.CaseBranch({ when: go(b.when), then: go(b.then) })),
+        ...(e.otherwise === undefined ? {} : { otherwise: go(e.otherwise) })
+      })
+    case "In":
+      return new Expr.In({ operand: go(e.operand), list: e.list.map(go) })
+    case "Between":
+      return new Expr.Between({ operand: go(e.operand), low: go(e.low), high: go(e.high) })
+    case "Call":
+      return new Expr.Call({ name: e.name, args: e.args.map(go) })
+    case "Cast":
+      return new Expr.Cast({ operand: go(e.operand), to: e.to })
+    case "Aggregate":
+      return e.arg === undefined ? e : new Expr.Aggregate({ fn: e.fn, arg: go(e.arg) })
+    case "Alias":
+      return new Expr.Alias({ operand: go(e.operand), name: e.name })
+  }
 }
 
 /** Keeps the first row of every group of equal rows (grouping equality). */
