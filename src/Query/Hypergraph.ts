@@ -28,7 +28,7 @@ export const nodes = (label?: string, options: ScanOptions = {}): Frame =>
 export const hyperedges = (label?: string, options: ScanOptions = {}): Frame =>
   new Frame(new LogicalPlan.HyperedgeScan({ ...scanFields(label, options), binaryOnly: false }))
 
-/** A frame of the binary edges of `label` (columns `_id`, `_label`, `_source`, `_target`, properties). */
+/** A frame of the binary edges of `label` (columns `_id`, `_label`, `_arity`, `_source`, `_target`, properties). */
 export const edges = (label?: string, options: ScanOptions = {}): Frame =>
   new Frame(new LogicalPlan.HyperedgeScan({ ...scanFields(label, options), binaryOnly: true }))
 

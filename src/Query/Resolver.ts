@@ -42,7 +42,7 @@
  *
  * ## Schemas
  * Node scans: `_id`, `_label`, then properties by name; hyperedge scans: `_id`, `_label`,
- * `_arity`, properties; binary edge views: `_id`, `_label`, `_source`, `_target`,
+ * `_arity`, properties; binary edge views: `_id`, `_label`, `_arity`, `_source`, `_target`,
  * properties (see `internal/scanSchema.ts`). Entities: an entity stays bound while its
  * `q._id` column is present under its qualifier (so `select` / `agg` / `rename` drop
  * entities whose id column is gone); the anchor stays with its entity, else moves to the

@@ -47,7 +47,7 @@ describe("Resolver: schemas and names", () => {
   it.effect("hyperedge and edge scans", () =>
     Effect.gen(function*() {
       expect(yield* names(Hypergraph.hyperedges("MEETING", { as: "m" }))).toEqual(["m._id", "m._label", "m._arity", "m.topic"])
-      expect(yield* names(Hypergraph.edges("KNOWS", { as: "k" }))).toEqual(["k._id", "k._label", "k._source", "k._target", "k.since"])
+      expect(yield* names(Hypergraph.edges("KNOWS", { as: "k" }))).toEqual(["k._id", "k._label", "k._arity", "k._source", "k._target", "k.since"])
     }))
 
   it.effect("an unknown label has only system columns", () =>

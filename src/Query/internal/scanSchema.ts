@@ -4,8 +4,8 @@
  * - node scan: `_id` Int64, `_label` String, [`_labels` List<String> on demand], then the
  *   properties sorted by name with their catalog types;
  * - hyperedge scan: `_id`, `_label`, `_arity` Int64, then properties;
- * - binary edges view (`binaryOnly`): `_id`, `_label`, `_source` Int64, `_target` Int64
- *   (node ids), then properties.
+ * - binary edges view (`binaryOnly`): the hyperedge columns `_id`, `_label`, `_arity`, then
+ *   `_source` and `_target` (Int64 node ids), then properties.
  * A label-less scan unifies each property over every label of its kind; a property whose
  * types do not unify is left out of the fields and recorded as a conflict, raised only when
  * the column is referenced or output. An unknown label has only the system columns.
@@ -36,7 +36,13 @@ const systemFields = (
     case "hyperedge":
       return [["_id", DataType.Int64], ["_label", DataType.String], ["_arity", DataType.Int64]]
     case "edge":
-      return [["_id", DataType.Int64], ["_label", DataType.String], ["_source", DataType.Int64], ["_target", DataType.Int64]]
+      return [
+        ["_id", DataType.Int64],
+        ["_label", DataType.String],
+        ["_arity", DataType.Int64],
+        ["_source", DataType.Int64],
+        ["_target", DataType.Int64]
+      ]
   }
 }
 
