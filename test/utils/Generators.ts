@@ -312,20 +312,20 @@ export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>):
   const fresh = (prefix: string) => `${prefix}${counter++}`
 
   const build = (depth: number): GeneratedQuery => {
-    const label = c.of<string | undefined>(["Person", "City", "Company", "Person", undefined, "Ghost"])
+    const label = c.of<string | undefined>(["Person", "City", "Company", "Person", undefined, "Person", "City", "Ghost"])
     const alias = label === undefined ? c.of(["n", "m"]) : c.of<string | undefined>([undefined, "p", "q"])
     let frame = Hypergraph.nodes(label, alias === undefined ? {} : { as: alias })
     let text = `nodes(${label === undefined ? "" : JSON.stringify(label)}${alias === undefined ? "" : `, { as: "${alias}" }`})`
     let cut = false
-    const steps = c.pick(6)
-    for (let s = 0; s < steps; s++) {
+    const steps = 1 + c.pick(6)
+    for (let s = 0; s < steps && !c.exhausted; s++) {
       const columns = Reference.schemaOf(graph, frame.plan)
       const scope: Scope = { columns, bare: true, safe: cut }
       let next: Hypergraph.Frame | undefined
       let step = ""
       const op = cut ? c.of(["select", "withColumn", "limit", "offset", "orderBy"]) : c.of([
         "filter", "filter", "withColumn", "withColumn", "select", "groupBy", "agg", "orderBy", "orderBy",
-        "limit", "offset", "distinct", "union", "unionAll", "rename"
+        "limit", "offset", "distinct", "union", "unionAll", "rename", "expand", "expand"
       ])
       switch (op) {
         case "filter": {
@@ -469,6 +469,24 @@ export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>):
           step = `.${op}(${right.text})`
           break
         }
+        case "expand": {
+          const edgeLabel = c.of<string | undefined>(["KNOWS", "LIVES_IN", undefined])
+          const to = c.of<string | undefined>([undefined, "Person", "City"])
+          const as = to === undefined || c.chance(2) ? fresh("t") : undefined
+          const hops = c.of<number | readonly [number, number]>([1, 1, 1, 2, [1, 2], [1, 1]])
+          const edgeAs = (hops === 1 || Array.isArray(hops) && hops[1] === 1) && c.chance(3) ? fresh("e") : undefined
+          const options: Hypergraph.ExpandOptions = {
+            direction: c.of(["out", "in", "both"] as const),
+            ...(to === undefined ? {} : { to }),
+            ...(as === undefined ? {} : { as }),
+            ...(edgeAs === undefined ? {} : { edgeAs }),
+            hops
+          }
+          const optional = c.chance(4)
+          next = optional ? frame.optionalExpand(edgeLabel, options) : frame.expand(edgeLabel, options)
+          step = `.${optional ? "optionalExpand" : "expand"}(${edgeLabel === undefined ? "undefined" : JSON.stringify(edgeLabel)}, ${JSON.stringify(options)})`
+          break
+        }
         case "rename": {
           if (columns.length === 0) break
           const from = c.of(columns).name
@@ -506,7 +524,7 @@ export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>):
 }
 
 /** A choice sequence. */
-export const choices: fc.Arbitrary<ReadonlyArray<number>> = fc.array(fc.nat({ max: 1 << 16 }), { maxLength: 120 })
+export const choices: fc.Arbitrary<ReadonlyArray<number>> = fc.array(fc.nat({ max: 1 << 16 }), { maxLength: 160, size: "max" })
 
 /** A (graph, choice sequence) case; build the query with {@link buildQuery} over `Catalog.make(graph)`. */
 export const testCase: fc.Arbitrary<readonly [GraphInput, ReadonlyArray<number>]> = fc.tuple(graph, choices)

@@ -159,6 +159,55 @@ describe("Reference", () => {
   })
 })
 
+describe("Reference expand", () => {
+  const g: GraphInput = {
+    nodes: [
+      { id: 1, labels: ["Person"], properties: { name: "a" } },
+      { id: 2, labels: ["Person"], properties: { name: "b" } },
+      { id: 3, labels: ["City"], properties: { name: "c", pop: 5 } }
+    ],
+    edges: [
+      { id: 10, label: "KNOWS", source: 1, target: 2, properties: { w: 0.5 } },
+      { id: 11, label: "KNOWS", source: 1, target: 2 },
+      { id: 12, label: "KNOWS", source: 2, target: 2 },
+      { id: 13, label: "LIVES_IN", source: 1, target: 3 }
+    ],
+    hyperedges: [{ id: 20, label: "KNOWS", bindings: [{ role: "source", node: 2 }, { role: "target", node: 1 }, { role: "x", node: 3 }] }]
+  }
+  const ids = (frame: Hypergraph.Frame, name: string) => {
+    const result = Reference.evaluate(g, frame.plan)
+    if (result._tag !== "Rows") throw new Error(result.detail)
+    return result.rows.map((r) => r[name])
+  }
+  const p = Hypergraph.nodes("Person", { as: "p" })
+
+  it("emits one row per matching edge, with target then edge columns", () => {
+    const result = Reference.evaluate(g, p.expand("KNOWS", { to: "Person", as: "f" }).plan)
+    if (result._tag !== "Rows") throw new Error(result.detail)
+    expect(result.columns).toEqual(["p._id", "p._label", "p.name", "f._id", "f._label", "f.name", "KNOWS._id", "KNOWS._label", "KNOWS.w"])
+    expect(result.rows.map((r) => [r["p._id"], r["f._id"], r["KNOWS._id"]])).toEqual([[1n, 2n, 10n], [1n, 2n, 11n], [2n, 2n, 12n]])
+  })
+
+  it("both directions emit a self-loop once; in follows edges backwards; to filters targets", () => {
+    expect(ids(p.filter(col("p._id").eq(2)).expand("KNOWS", { as: "f", direction: "both" }), "f._id")).toEqual([1n, 1n, 2n])
+    expect(ids(p.expand(undefined, { to: "City", direction: "out" }), "City.pop")).toEqual([5n])
+    expect(ids(p.expand("KNOWS", { as: "f", direction: "in" }), "p._id")).toEqual([2n, 2n, 2n])
+  })
+
+  it("multi-hop follows trails; optionalExpand keeps unmatched rows once", () => {
+    expect(ids(p.filter(col("p._id").eq(1)).expand("KNOWS", { as: "f", hops: 2 }), "f._id")).toEqual([2n, 2n])
+    expect(ids(p.filter(col("p._id").eq(1)).expand("KNOWS", { as: "f", hops: [1, 3] }), "f._id")).toEqual([2n, 2n, 2n, 2n])
+    expect(ids(p.optionalExpand("LIVES_IN", { to: "City" }), "City._id")).toEqual([3n, null])
+  })
+
+  it("an expand needs a qualifier and a fresh one", () => {
+    const missing = Reference.evaluate(g, p.expand("KNOWS").plan)
+    expect(missing._tag === "Error" && missing.detail).toMatch(/^MissingAlias/)
+    const dup = Reference.evaluate(g, p.expand("KNOWS", { as: "p" }).plan)
+    expect(dup._tag === "Error" && dup.detail).toMatch(/^DuplicateQualifier/)
+  })
+})
+
 describe("Compare", () => {
   it("compares multisets with float tolerance and lists as multisets", () => {
     expect(Compare.multisetDiff([[1n, 0.1 + 0.2], [null, [1n, 2n]]], [[null, [2n, 1n]], [1n, 0.3]]).missing).toEqual([])

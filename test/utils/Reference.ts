@@ -273,6 +273,7 @@ const run = (ctx: Ctx, plan: LogicalPlan.LogicalPlan, schemaOnly = false): Relat
       return { ...dedupe(ctx, all), determinism: contentDependent(all.determinism) }
     }
     case "Expand":
+      return expand(ctx, go(plan.input), plan, schemaOnly)
     case "RoleExpand":
       throw new Error(`reference: ${plan._tag} is not implemented yet`)
   }
@@ -326,6 +327,110 @@ const scan = (
     determinism = "count"
   }
   return { ...relation, rows, determinism }
+}
+
+/** The hop cap of the default configuration (SEMANTICS §5: an upper bound is required). */
+export const hopCap = 8
+
+/** System and property columns of an entity bound under `q` (`_id`, `_label`, then properties by name). */
+const entityColumns = (
+  q: string,
+  props: ReadonlyArray<readonly [string, Catalog.PropertyType]>
+): Array<RefColumn> => [
+  { name: `${q}._id`, qualifier: q, field: "_id", type: DataType.Int64 },
+  { name: `${q}._label`, qualifier: q, field: "_label", type: DataType.String },
+  ...props.map(([field, t]): RefColumn =>
+    "type" in t
+      ? { name: `${q}.${field}`, qualifier: q, field, type: t.type }
+      : { name: `${q}.${field}`, qualifier: q, field, type: DataType.Null, conflict: t.conflict }
+  )
+]
+
+const sortedProps = (types: ReadonlyMap<string, ReadonlyMap<string, DataType.DataType>>, label: string | undefined) =>
+  [...Catalog.scanProperties(types, label).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+
+const entityValues = (
+  e: Catalog.RefEntity | undefined,
+  props: ReadonlyArray<readonly [string, Catalog.PropertyType]>
+): Array<Value> =>
+  e === undefined
+    ? [null, null, ...props.map(() => null)]
+    : [e.id, e.labels[0]!, ...props.map(([field, t]) => ("type" in t ? Catalog.convert(e.properties[field], t.type) : null))]
+
+/** Binary expand (SEMANTICS §5 Expand, §10 Expand columns / Hops / Binary edge). */
+const expand = (ctx: Ctx, input: Relation, plan: LogicalPlan.Expand, schemaOnly: boolean): Relation => {
+  const anchor = input.anchor
+  const anchorAt = anchor === undefined ? -1 : input.columns.findIndex((c) => c.name === `${anchor}._id`)
+  if (anchor === undefined || anchorAt < 0) invalid("InvalidExpand", "the frame has no anchor node")
+  const { minHops, maxHops } = plan
+  if (!Number.isSafeInteger(minHops) || !Number.isSafeInteger(maxHops) || minHops < 1 || maxHops < minHops) {
+    invalid("InvalidExpand", `hops [${minHops}, ${maxHops}]`)
+  }
+  if (maxHops > hopCap) invalid("HopLimitExceeded", `${maxHops} > ${hopCap}`)
+  const single = minHops === 1 && maxHops === 1
+  if (plan.edgeAlias !== undefined && !single) invalid("InvalidExpand", "edgeAs needs a single hop")
+  const target = plan.alias ?? plan.to
+  if (target === undefined) invalid("MissingAlias", "an expand without `to` needs `as`")
+  const edgeQ = single ? (plan.edgeAlias ?? plan.edgeLabel) : undefined
+  const qualifiers = [target!, ...(edgeQ === undefined ? [] : [edgeQ])]
+  if (edgeQ === target) invalid("DuplicateQualifier", target!)
+  for (const q of qualifiers) {
+    if (input.entities.some((e) => e.qualifier === q)) invalid("DuplicateQualifier", q)
+  }
+  const nodeProps = sortedProps(ctx.graph.nodeTypes, plan.to)
+  const edgeProps = edgeQ === undefined ? [] : sortedProps(ctx.graph.hyperedgeTypes, plan.edgeLabel)
+  const columns = [
+    ...input.columns,
+    ...entityColumns(target!, nodeProps),
+    ...(edgeQ === undefined ? [] : entityColumns(edgeQ, edgeProps))
+  ]
+  checkDuplicates(columns.map((c) => c.name))
+  const entities: Array<RefBinding> = [
+    ...input.entities,
+    { qualifier: target!, kind: "node", labels: plan.to === undefined ? [] : [plan.to] },
+    ...(edgeQ === undefined ? [] : [{ qualifier: edgeQ, kind: "hyperedge" as const, labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] }])
+  ]
+  const base = { columns, entities, anchor: target, segments: undefined }
+  if (schemaOnly) return { ...base, rows: [], determinism: input.determinism }
+  const nodesById = new Map(ctx.graph.nodes.map((n) => [n.id, n]))
+  const edges = ctx.graph.hyperedges.filter((e) => isBinary(e) && (plan.edgeLabel === undefined || e.labels[0] === plan.edgeLabel))
+  const endpoint = (e: Catalog.RefEntity, role: string) => e.bindings.find((b) => b.role === role)!.id
+  /** One step from `from`: (edge, next node) pairs. */
+  const step = (from: bigint): Array<readonly [Catalog.RefEntity, bigint]> => {
+    const out: Array<readonly [Catalog.RefEntity, bigint]> = []
+    for (const e of edges) {
+      const source = endpoint(e, "source")
+      const tgt = endpoint(e, "target")
+      const forward = source === from && plan.direction !== "in"
+      const backward = tgt === from && plan.direction !== "out"
+      if (forward) out.push([e, tgt])
+      if (backward && !(forward && source === tgt)) out.push([e, source])
+    }
+    return out
+  }
+  const rows: Array<ReadonlyArray<Value>> = []
+  for (const row of input.rows) {
+    const start = row[anchorAt!]
+    const results: Array<readonly [Catalog.RefEntity, Catalog.RefEntity]> = [] // (last edge, final node)
+    if (typeof start === "bigint") {
+      const walk = (at: bigint, used: ReadonlyArray<Catalog.RefEntity>) => {
+        if (used.length >= minHops) {
+          const node = nodesById.get(at)
+          if (node !== undefined && (plan.to === undefined || node.labels.includes(plan.to))) results.push([used[used.length - 1]!, node])
+        }
+        if (used.length === maxHops) return
+        for (const [e, next] of step(at)) if (!used.includes(e)) walk(next, [...used, e])
+      }
+      walk(start, [])
+    }
+    for (const [edge, node] of results) {
+      rows.push([...row, ...entityValues(node, nodeProps), ...(edgeQ === undefined ? [] : entityValues(edge, edgeProps))])
+    }
+    if (results.length === 0 && plan.optional) {
+      rows.push([...row, ...entityValues(undefined, nodeProps), ...(edgeQ === undefined ? [] : entityValues(undefined, edgeProps))])
+    }
+  }
+  return { ...base, rows, determinism: contentDependent(input.determinism) }
 }
 
 const isBinary = (e: Catalog.RefEntity): boolean =>
