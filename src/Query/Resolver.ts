@@ -58,7 +58,7 @@ import { type ExecutionError, InvalidPlan, TypeMismatch } from "../Engine/Execut
 import * as Expr from "../Engine/Expr.js"
 import { Entity, type Field, PhysicalSchema } from "../Engine/PhysicalSchema.js"
 import type { Catalog } from "../Engine/Storage.js"
-import { bind, check, type Typed } from "./internal/expressions.js"
+import { bind, check, coerce, type Typed } from "./internal/expressions.js"
 import { scanFields, selectColumns } from "./internal/scanSchema.js"
 import * as Scope from "./internal/scope.js"
 import * as LogicalPlan from "./LogicalPlan.js"
@@ -338,9 +338,7 @@ const resolveNode = (plan: LogicalPlan.LogicalPlan, ctx: Context): Node => {
       if (typed.type._tag !== "Bool" && typed.type._tag !== "Null") {
         fail(new TypeMismatch({ expected: "Bool", actual: DataType.display(typed.type), expression: Expr.display(bound) }))
       }
-      const predicate = typed.expr._tag === "Literal" && typed.type._tag === "Null"
-        ? new Expr.Literal({ value: null, dataType: DataType.Bool })
-        : typed.expr
+      const predicate = coerce(typed, DataType.Bool)
       return { plan: new LogicalPlan.Filter({ input: input.plan, predicate }), scope: input.scope, inputs: [input] }
     }
     case "Project": {
