@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Effect, Either, Schema } from "effect"
 import * as DataType from "../../src/Engine/DataType.js"
 import { defaultConfig } from "../../src/Engine/ExecutionContext.js"
 import type { ExecutionError } from "../../src/Engine/ExecutionError.js"
@@ -398,5 +398,56 @@ describe("Resolver: expand", () => {
       expect(fromEdge.schema.anchor).toBe("a")
       const fromNode = yield* names(person().expandRole("attendee", { fromRole: "host", edgeLabel: "MEETING", to: "Person", as: "a" }))
       expect(fromNode.slice(-4)).toEqual(["MEETING._id", "MEETING._label", "MEETING._arity", "MEETING.topic"])
+    }))
+})
+
+describe("Resolver: expression typing", () => {
+  it.effect("IN, BETWEEN and CASE unify their operand types", () =>
+    Effect.gen(function*() {
+      const r = yield* resolve(person().select({
+        i: col("age").in([1, 2.5, null]),
+        b: col("score").between(1, 2),
+        c: when(col("age").gt(1)).then(1).otherwise(2.5)
+      }))
+      expect(r.schema.fields.map((f) => DataType.display(f.dataType))).toEqual(["Bool", "Bool", "Float64"])
+      const inList = ((r.plan as LogicalPlan.Project).exprs[0] as Expr.Alias).operand as Expr.In
+      expect((inList.list[2] as Expr.Literal).dataType).toEqual(DataType.Float64)
+      expect(yield* failsBeforeScan(person().select(col("age").in(["x"])))).toMatchObject({ _tag: "TypeMismatch", actual: "String" })
+      expect(yield* failsBeforeScan(person().select(col("name").between(1, 2)))).toMatchObject({ _tag: "TypeMismatch" })
+      expect(yield* failsBeforeScan(person().select(when(col("age").gt(1)).then(1).otherwise("x")))).toMatchObject({
+        _tag: "TypeMismatch",
+        expected: "Int64",
+        actual: "String"
+      })
+      expect(yield* failsBeforeScan(person().filter(col("age").gt(1).and(col("name"))))).toMatchObject({
+        _tag: "TypeMismatch",
+        expected: "Bool",
+        actual: "String"
+      })
+    }))
+
+  it.effect("a NULL-typed property used as a number or predicate is cast", () =>
+    Effect.gen(function*() {
+      const r = yield* resolve(person().filter(col("nick")).select({ x: col("nick").add(1) }))
+      const project = r.plan as LogicalPlan.Project
+      const filter = project.input as LogicalPlan.Filter
+      expect(filter.predicate).toEqual(new Expr.Cast({ operand: col("p.nick"), to: DataType.Bool }))
+      expect(((project.exprs[0] as Expr.Alias).operand as Expr.Binary).left).toEqual(
+        new Expr.Cast({ operand: col("p.nick"), to: DataType.Int64 })
+      )
+    }))
+
+  it.effect("resolved plans round-trip through JSON and re-resolve to the same schema", () =>
+    Effect.gen(function*() {
+      const frame = person()
+        .expand("KNOWS", { to: "Person", as: "f" })
+        .filter(call("size", call("labels", col("f"))).gt(0))
+        .select({ v: "p.age" }, "f.name")
+        .unionAll(person().select({ v: "score" }, { "f.name": "name" }))
+      const r = yield* resolve(frame)
+      const encoded = yield* Schema.encode(LogicalPlan.LogicalPlan)(r.plan)
+      const decoded = yield* Schema.decodeUnknown(LogicalPlan.LogicalPlan)(JSON.parse(JSON.stringify(encoded)))
+      expect(decoded).toEqual(r.plan)
+      expect((yield* Resolver.schemaOf(decoded, catalog)).names).toEqual(r.schema.names)
     }))
 })
