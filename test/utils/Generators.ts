@@ -47,10 +47,18 @@ const propertyArbs: Record<string, fc.Arbitrary<PropertyValue>> = {
 
 /** A property map: each property missing, NULL or a value. */
 const propertiesArb = (names: ReadonlyArray<string>): fc.Arbitrary<Record<string, PropertyValue>> =>
-  fc.tuple(...names.map((n) => fc.option(fc.option(propertyArbs[n]!, { freq: 5 }), { freq: 3 }))).map((values) => {
+  fc.tuple(
+    ...names.map((n) =>
+      fc.oneof(
+        { weight: 1, arbitrary: fc.constant<{ readonly v?: PropertyValue }>({}) },
+        { weight: 1, arbitrary: fc.constant<{ readonly v?: PropertyValue }>({ v: null }) },
+        { weight: 5, arbitrary: propertyArbs[n]!.map((v): { readonly v?: PropertyValue } => ({ v })) }
+      )
+    )
+  ).map((values) => {
     const out: Record<string, PropertyValue> = {}
-    values.forEach((v, i) => {
-      if (v !== null) out[names[i]!] = v === undefined ? null : v
+    values.forEach((x, i) => {
+      if ("v" in x) out[names[i]!] = x.v!
     })
     return out
   })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
 import * as DataType from "../../src/Engine/DataType.js"
 import { avg, col, collect, count, countDistinct, lit, max, min, sum, typedLit, when } from "../../src/Engine/Expr.js"
 import type { GraphInput } from "../../src/Engine/Storage.js"
@@ -205,6 +206,26 @@ describe("Reference expand", () => {
     expect(missing._tag === "Error" && missing.detail).toMatch(/^MissingAlias/)
     const dup = Reference.evaluate(g, p.expand("KNOWS", { as: "p" }).plan)
     expect(dup._tag === "Error" && dup.detail).toMatch(/^DuplicateQualifier/)
+  })
+})
+
+describe("Generators", () => {
+  it("are deterministic for a seed", () => {
+    const texts = (seed: number) =>
+      fc.sample(Generators.testCase, { seed, numRuns: 20 }).map(([g, seq]) => Generators.buildQuery(Generators.refGraph(g), seq).text)
+    expect(texts(7)).toEqual(texts(7))
+    expect(texts(7)).not.toEqual(texts(8))
+  })
+
+  it("generate graphs with NULLs, missing keys, mixed Int/Float and non-ASCII strings", () => {
+    const graphs = fc.sample(Generators.graph, { seed: 1, numRuns: 200 })
+    const values = graphs.flatMap((g) => (g.nodes ?? []).flatMap((n) => Object.values(n.properties ?? {})))
+    expect(values).toContain(null)
+    expect(values).toContain("\u{1F600}")
+    expect(values).toContain("é")
+    expect(values.some((v) => typeof v === "number" && !Number.isInteger(v))).toBe(true)
+    expect(graphs.some((g) => (g.nodes ?? []).some((n) => n.properties?.["age"] === undefined))).toBe(true)
+    expect(graphs.some((g) => (g.hyperedges ?? []).length > 0 && (g.edges ?? []).length > 0)).toBe(true)
   })
 })
 
