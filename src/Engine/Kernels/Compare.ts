@@ -1,0 +1,122 @@
+/**
+ * Comparison kernels (SEMANTICS §4, §10). Both operands have the same Arrow storage
+ * (the evaluator widens Int64 to Float64 first). Orders: numbers numerically with NaN equal
+ * to NaN and above every float and -0.0 = 0.0; strings by UTF-8 bytes (= code point
+ * order); FALSE < TRUE; dates and timestamps by value. NULL on either side gives NULL.
+ *
+ * @since 0.1.0
+ */
+import * as Arrow from "apache-arrow"
+import * as Column from "./Column.js"
+import { andValidity, int32Pairs } from "./internal/bitmap.js"
+
+/** A comparison operator. */
+export type CompareOp = "=" | "<>" | "<" | "<=" | ">" | ">="
+
+/** Three-way comparison of every row: −1, 0 or 1 (NULL rows unspecified). */
+export const compareRows = (a: Arrow.Data, b: Arrow.Data): Int8Array => {
+  const n = a.length
+  const out = new Int8Array(n)
+  switch (a.typeId) {
+    case Arrow.Type.Float: {
+      const x = a.values as Float64Array, y = b.values as Float64Array
+      for (let i = 0; i < n; i++) {
+        const p = x[i]!, q = y[i]!
+        if (p < q) out[i] = -1
+        else if (p > q) out[i] = 1
+        else if (p === q) out[i] = 0
+        else {
+          const pn = p !== p, qn = q !== q
+          out[i] = pn && qn ? 0 : pn ? 1 : -1
+        }
+      }
+      return out
+    }
+    case Arrow.Type.Int:
+    case Arrow.Type.Timestamp: {
+      const x = int32Pairs(a.values as unknown as BigInt64Array), y = int32Pairs(b.values as unknown as BigInt64Array)
+      for (let i = 0; i < n; i++) {
+        const ah = x[2 * i + 1]!, bh = y[2 * i + 1]!
+        if (ah !== bh) out[i] = ah < bh ? -1 : 1
+        else {
+          const al = x[2 * i]! >>> 0, bl = y[2 * i]! >>> 0
+          out[i] = al < bl ? -1 : al > bl ? 1 : 0
+        }
+      }
+      return out
+    }
+    case Arrow.Type.Date: {
+      const x = a.values as Int32Array, y = b.values as Int32Array
+      for (let i = 0; i < n; i++) {
+        const p = x[i]!, q = y[i]!
+        out[i] = p < q ? -1 : p > q ? 1 : 0
+      }
+      return out
+    }
+    case Arrow.Type.Bool: {
+      const x = Column.boolBits(a as Arrow.Data<Arrow.Bool>), y = Column.boolBits(b as Arrow.Data<Arrow.Bool>)
+      for (let i = 0; i < n; i++) {
+        const m = 1 << (i & 7)
+        out[i] = ((x[i >> 3]! & m) !== 0 ? 1 : 0) - ((y[i >> 3]! & m) !== 0 ? 1 : 0)
+      }
+      return out
+    }
+    case Arrow.Type.Utf8: {
+      const xo = a.valueOffsets as Int32Array, yo = b.valueOffsets as Int32Array
+      const xb = a.values as Uint8Array, yb = b.values as Uint8Array
+      for (let i = 0; i < n; i++) {
+        let p = xo[i]!, q = yo[i]!
+        const pe = xo[i + 1]!, qe = yo[i + 1]!
+        let c = 0
+        while (p < pe && q < qe) {
+          const d = xb[p++]! - yb[q++]!
+          if (d !== 0) {
+            c = d
+            break
+          }
+        }
+        if (c === 0) c = (pe - p) - (qe - q)
+        out[i] = c < 0 ? -1 : c > 0 ? 1 : 0
+      }
+      return out
+    }
+    default:
+      throw new Error(`Compare: unsupported Arrow type ${a.type}`)
+  }
+}
+
+/** Bits of the rows whose three-way result satisfies `op`. */
+export const bitsOf = (op: CompareOp, cmp: Int8Array): Uint8Array => {
+  const n = cmp.length
+  const out = Column.allocBitmap(n)
+  const set = (i: number) => {
+    out[i >> 3] = out[i >> 3]! | (1 << (i & 7))
+  }
+  switch (op) {
+    case "=":
+      for (let i = 0; i < n; i++) if (cmp[i] === 0) set(i)
+      break
+    case "<>":
+      for (let i = 0; i < n; i++) if (cmp[i] !== 0) set(i)
+      break
+    case "<":
+      for (let i = 0; i < n; i++) if (cmp[i]! < 0) set(i)
+      break
+    case "<=":
+      for (let i = 0; i < n; i++) if (cmp[i]! <= 0) set(i)
+      break
+    case ">":
+      for (let i = 0; i < n; i++) if (cmp[i]! > 0) set(i)
+      break
+    case ">=":
+      for (let i = 0; i < n; i++) if (cmp[i]! >= 0) set(i)
+      break
+  }
+  return out
+}
+
+/** `a op b` as a Bool column; NULL where either side is NULL. */
+export const compare = (op: CompareOp, a: Arrow.Data, b: Arrow.Data): Arrow.Data<Arrow.Bool> => {
+  const n = a.length
+  return Column.bool(bitsOf(op, compareRows(a, b)), n, andValidity(Column.validity(a), Column.validity(b), n))
+}
