@@ -188,6 +188,9 @@ describe("Batch", () => {
     expect(n.length).toBe(3)
     expect(n.nullCount).toBe(3)
     expect(n.type.typeId).toBe(Arrow.Type.List)
+    const big = [9007199254740993n, -9223372036854775808n, 9223372036854775807n, -1n, 4294967295n, -4294967297n]
+    const bigF = Batch.castData(build(new Arrow.Int64(), big), DataType.Float64)
+    expect(Array.from(bigF.values as Float64Array)).toEqual(big.map((v) => Number(v)))
     const i32 = build(new Arrow.Int32(), [7, null])
     const w = Batch.castData(i32, DataType.Int64)
     expect(new Arrow.Vector([w]).get(0)).toBe(7n)

@@ -499,7 +499,11 @@ const toFloat64 = (data: Arrow.Data): Arrow.Data => {
   const n = data.length
   const out = new Float64Array(n)
   const values = data.values as AnyTyped
-  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+  if (values instanceof BigInt64Array && values.byteOffset % 4 === 0) {
+    // hi · 2^32 is exact and adding the unsigned low word rounds once: equals Number(value)
+    const pairs = new Int32Array(values.buffer, values.byteOffset, n * 2)
+    for (let i = 0; i < n; i++) out[i] = pairs[2 * i + 1]! * 4294967296 + (pairs[2 * i]! >>> 0)
+  } else if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
     for (let i = 0; i < n; i++) out[i] = Number(values[i]!)
   } else {
     const v = values as Int32Array
