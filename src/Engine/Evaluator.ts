@@ -379,6 +379,8 @@ const evalCase = (expr: Expr.Case, batch: Arrow.RecordBatch): Arrow.Data => {
   const resultType = caseType(expr, batch.schema)
   const target = DataType.toArrow(resultType)
   const operand = expr.operand === undefined ? undefined : evalSync(expr.operand, batch)
+  const branchExprs = [...expr.branches.flatMap((b) => [b.when, b.then]), ...(expr.otherwise === undefined ? [] : [expr.otherwise])]
+  if (!branchExprs.some((e) => mayFail(e, batch.schema))) return evalCaseWhole(expr, batch, operand, resultType)
   const source = project(batch, expr)
   const gather = new Int32Array(n).fill(-1)
   const pieces: Array<Arrow.Data> = []
@@ -425,6 +427,69 @@ const evalCase = (expr: Expr.Case, batch: Arrow.RecordBatch): Arrow.Data => {
   if (pieces.length === 1 && pieces[0]!.length === n && remaining === null) return pieces[0]!
   const all = pieces.length === 1 ? pieces[0]! : concatData(target, pieces)
   return Batch.takeData(all, gather)
+}
+
+/** Whether evaluating an expression can raise an error on some row (Int64 arithmetic, casts, calls). */
+const mayFail = (expr: Expr.Expr, schema: Arrow.Schema): boolean => {
+  switch (expr._tag) {
+    case "Cast":
+    case "Call":
+    case "Aggregate":
+      return true
+    case "Binary":
+      if (arithOps.has(expr.op) && infer(expr, schema)._tag === "Int64") return true
+      break
+    case "Unary":
+      if (expr.op === "NEG" && infer(expr, schema)._tag === "Int64") return true
+      break
+    default:
+      break
+  }
+  return Expr.children(expr).some((c) => mayFail(c, schema))
+}
+
+/**
+ * CASE whose branches cannot fail: every WHEN and THEN runs over the whole batch, each row
+ * picks the first TRUE branch, and one gather assembles the result.
+ */
+const evalCaseWhole = (
+  expr: Expr.Case,
+  batch: Arrow.RecordBatch,
+  operand: Arrow.Data | undefined,
+  resultType: DataType.DataType
+): Arrow.Data => {
+  const n = batch.numRows
+  const choice = new Int32Array(n).fill(-1)
+  let undecided = n
+  const values: Array<Arrow.Data> = []
+  for (let k = 0; k < expr.branches.length && undecided > 0; k++) {
+    const branch = expr.branches[k]!
+    let condition = evalSync(branch.when, batch)
+    if (operand !== undefined) condition = compareData("=", operand, condition, expr)
+    else if (!isBoolish(typeOfData(condition))) mismatch("Bool", typeOfData(condition), expr)
+    const mask = Batch.trueMask(condition as Arrow.Data<Arrow.Bool>)
+    let hits = 0
+    for (let i = 0; i < n; i++) {
+      if (choice[i] === -1 && (mask[i >> 3]! & (1 << (i & 7))) !== 0) {
+        choice[i] = values.length
+        hits++
+      }
+    }
+    if (hits === 0) continue
+    undecided -= hits
+    values.push(castData(evalSync(branch.then, batch), resultType))
+  }
+  if (expr.otherwise !== undefined && undecided > 0) {
+    const other = values.length
+    for (let i = 0; i < n; i++) if (choice[i] === -1) choice[i] = other
+    values.push(castData(evalSync(expr.otherwise, batch), resultType))
+    undecided = 0
+  }
+  if (values.length === 0) return nullData(DataType.toArrow(resultType), n)
+  if (values.length === 1 && undecided === 0) return values[0]!
+  const gather = new Int32Array(n)
+  for (let i = 0; i < n; i++) gather[i] = choice[i]! < 0 ? -1 : choice[i]! * n + i
+  return Batch.takeData(concatData(DataType.toArrow(resultType), values), gather)
 }
 
 const evalCall = (expr: Expr.Call, batch: Arrow.RecordBatch): Arrow.Data => {
