@@ -283,7 +283,58 @@ const compareData = (op: Compare.CompareOp, l: Arrow.Data, r: Arrow.Data, expr: 
   return Compare.compare(op, castData(l, type), castData(r, type))
 }
 
+/** The scalar of a non-NULL literal in the storage of `type`, or undefined when it has none. */
+const scalarOf = (literal: Expr.Literal, type: DataType.DataType): Compare.Scalar | undefined => {
+  const value = literal.value
+  if (value === null) return undefined
+  switch (type._tag) {
+    case "Float64":
+      return typeof value === "number" || typeof value === "bigint" ? Number(value) : undefined
+    case "Int64":
+    case "Timestamp":
+      return typeof value === "bigint" ? value : typeof value === "number" && Number.isInteger(value) ? BigInt(value) : undefined
+    case "Date":
+      return typeof value === "number" ? value : undefined
+    case "Bool":
+      return typeof value === "boolean" ? value : undefined
+    case "String":
+      return typeof value === "string" ? Column.encodeUtf8(value) : undefined
+    default:
+      return undefined
+  }
+}
+
+/**
+ * `column op literal` (or `literal op column`) without broadcasting the literal; undefined
+ * when the shape does not apply.
+ */
+const compareWithLiteral = (
+  op: Compare.CompareOp,
+  left: Expr.Expr,
+  right: Expr.Expr,
+  batch: Arrow.RecordBatch,
+  expr: Expr.Expr,
+  leftData?: Arrow.Data
+): Arrow.Data | undefined => {
+  if (right._tag !== "Literal" || right.value === null || right.dataType._tag === "Null") {
+    if (left._tag === "Literal" && right._tag !== "Literal" && leftData === undefined) {
+      return compareWithLiteral(Compare.flip(op), right, left, batch, expr)
+    }
+    return undefined
+  }
+  const data = leftData ?? evalSync(left, batch)
+  const type = comparisonType(typeOfData(data), right.dataType, expr)
+  if (data.typeId === Arrow.Type.Null) return nullData(new Arrow.Bool(), data.length)
+  const scalar = scalarOf(right, type)
+  if (scalar === undefined) return Compare.compare(op, castData(data, type), castData(broadcast(right, data.length), type))
+  return Compare.compareScalar(op, castData(data, type), scalar)
+}
+
 const evalBinary = (expr: Expr.Binary, batch: Arrow.RecordBatch): Arrow.Data => {
+  if (compareOps.has(expr.op)) {
+    const fast = compareWithLiteral(expr.op as Compare.CompareOp, expr.left, expr.right, batch, expr)
+    if (fast !== undefined) return fast
+  }
   const l = evalSync(expr.left, batch)
   const r = evalSync(expr.right, batch)
   const op = expr.op
@@ -342,7 +393,9 @@ const evalIn = (expr: Expr.In, batch: Arrow.RecordBatch): Arrow.Data => {
   const operand = evalSync(expr.operand, batch)
   let result: Arrow.Data | undefined
   for (const item of expr.list) {
-    const eq = compareData("=", operand, evalSync(item, batch), expr)
+    const eq =
+      compareWithLiteral("=", expr.operand, item, batch, expr, operand) ??
+        compareData("=", operand, evalSync(item, batch), expr)
     result = result === undefined ? eq : Logic.or(result, eq)
   }
   return result!
@@ -350,8 +403,10 @@ const evalIn = (expr: Expr.In, batch: Arrow.RecordBatch): Arrow.Data => {
 
 const evalBetween = (expr: Expr.Between, batch: Arrow.RecordBatch): Arrow.Data => {
   const x = evalSync(expr.operand, batch)
-  const low = compareData(">=", x, evalSync(expr.low, batch), expr)
-  const high = compareData("<=", x, evalSync(expr.high, batch), expr)
+  const low = compareWithLiteral(">=", expr.operand, expr.low, batch, expr, x) ??
+    compareData(">=", x, evalSync(expr.low, batch), expr)
+  const high = compareWithLiteral("<=", expr.operand, expr.high, batch, expr, x) ??
+    compareData("<=", x, evalSync(expr.high, batch), expr)
   return Logic.and(low, high)
 }
 

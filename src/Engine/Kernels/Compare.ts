@@ -85,6 +85,93 @@ export const compareRows = (a: Arrow.Data, b: Arrow.Data): Int8Array => {
   }
 }
 
+/** A non-NULL scalar in the storage of the column it is compared with. */
+export type Scalar = number | bigint | boolean | Uint8Array
+
+/** Three-way comparison of every row with one scalar: −1, 0 or 1 (NULL rows unspecified). */
+export const compareRowsScalar = (a: Arrow.Data, scalar: Scalar): Int8Array => {
+  const n = a.length
+  const out = new Int8Array(n)
+  switch (a.typeId) {
+    case Arrow.Type.Float: {
+      const x = a.values as Float64Array
+      const q = scalar as number
+      if (q !== q) {
+        for (let i = 0; i < n; i++) out[i] = x[i]! !== x[i]! ? 0 : -1
+        return out
+      }
+      for (let i = 0; i < n; i++) {
+        const p = x[i]!
+        out[i] = p < q ? -1 : p > q ? 1 : p === q ? 0 : 1 // the last case: p is NaN
+      }
+      return out
+    }
+    case Arrow.Type.Int:
+    case Arrow.Type.Timestamp: {
+      const x = int32Pairs(a.values as unknown as BigInt64Array)
+      const v = BigInt.asIntN(64, scalar as bigint)
+      const bh = Number(v >> 32n) | 0
+      const bl = Number(v & 0xffffffffn) >>> 0
+      for (let i = 0; i < n; i++) {
+        const ah = x[2 * i + 1]!
+        if (ah !== bh) out[i] = ah < bh ? -1 : 1
+        else {
+          const al = x[2 * i]! >>> 0
+          out[i] = al < bl ? -1 : al > bl ? 1 : 0
+        }
+      }
+      return out
+    }
+    case Arrow.Type.Date: {
+      const x = a.values as Int32Array
+      const q = scalar as number
+      for (let i = 0; i < n; i++) {
+        const p = x[i]!
+        out[i] = p < q ? -1 : p > q ? 1 : 0
+      }
+      return out
+    }
+    case Arrow.Type.Bool: {
+      const x = Column.boolBits(a as Arrow.Data<Arrow.Bool>)
+      const q = scalar ? 1 : 0
+      for (let i = 0; i < n; i++) out[i] = ((x[i >> 3]! & (1 << (i & 7))) !== 0 ? 1 : 0) - q
+      return out
+    }
+    case Arrow.Type.Utf8: {
+      const xo = a.valueOffsets as Int32Array
+      const xb = a.values as Uint8Array
+      const yb = scalar as Uint8Array
+      const qe = yb.length
+      for (let i = 0; i < n; i++) {
+        let p = xo[i]!
+        const pe = xo[i + 1]!
+        let q = 0
+        let c = 0
+        while (p < pe && q < qe) {
+          const d = xb[p++]! - yb[q++]!
+          if (d !== 0) {
+            c = d
+            break
+          }
+        }
+        if (c === 0) c = (pe - p) - (qe - q)
+        out[i] = c < 0 ? -1 : c > 0 ? 1 : 0
+      }
+      return out
+    }
+    default:
+      throw new Error(`Compare: unsupported Arrow type ${a.type}`)
+  }
+}
+
+/** `a op scalar` as a Bool column; NULL where `a` is NULL. */
+export const compareScalar = (op: CompareOp, a: Arrow.Data, scalar: Scalar): Arrow.Data<Arrow.Bool> =>
+  Column.bool(bitsOf(op, compareRowsScalar(a, scalar)), a.length, Column.validity(a))
+
+/** The operator with its operands swapped (`a < b` ⇔ `b > a`). */
+export const flip = (op: CompareOp): CompareOp =>
+  op === "<" ? ">" : op === ">" ? "<" : op === "<=" ? ">=" : op === ">=" ? "<=" : op
+
 /** Bits of the rows whose three-way result satisfies `op`. */
 export const bitsOf = (op: CompareOp, cmp: Int8Array): Uint8Array => {
   const n = cmp.length
