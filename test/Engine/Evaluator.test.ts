@@ -289,6 +289,15 @@ describe("Evaluator: batches", () => {
     expect(run(col("s").concat("!"), s)).toEqual(["d!", "e!", null, "g!", "h!", "i!", "j!", null])
     expect(run(col("p").not(), s)).toEqual([false, false, true, null, false, true, false, false])
   })
+  it("CASE over list columns on a sliced batch (both evaluation paths)", () => {
+    const lt = new Arrow.List(new Arrow.Field("item", S, true))
+    const b = batchOf(["x", I, [0n, 1n, 2n, 3n, null, 5n]], ["l", lt, [["a"], null, ["b", "c"], [], ["d"], ["e", "f"]]]).slice(1)
+    const safe = when(col("x").gt(2)).then(col("l")).end()
+    expect(run(safe, b)).toEqual([null, null, [], null, ["e", "f"]])
+    const failing = when(col("x").gt(2)).then(col("l")).when(lit(10).div(col("x")).eq(5)).then(lit(null)).otherwise(col("l"))
+    expect(run(failing, b)).toEqual([null, null, [], ["d"], ["e", "f"]])
+    expect(run(col("l").isNull(), b)).toEqual([true, false, false, false, false])
+  })
   it("filterBatch keeps TRUE rows", () => {
     const out = Effect.runSync(Evaluator.filterBatch(full.slice(3), col("p")))
     expect(toJs(Batch.column(out, 0))).toEqual([4n, null, 8n, null, 11n])

@@ -44,7 +44,16 @@ export const formatFloat = (x: number): string => {
 }
 
 /** `YYYY-MM-DD` of a day number. */
-export const formatDate = (days: number): string => new Date(days * DAY).toISOString().slice(0, 10)
+export const formatDate = (days: number): string => {
+  const date = new Date(days * DAY)
+  return Number.isNaN(date.getTime()) ? String(days) : date.toISOString().slice(0, 10)
+}
+
+/** ISO-8601 text of a millisecond timestamp (the raw number when outside the JS date range). */
+export const formatTimestamp = (ms: number): string => {
+  const date = new Date(ms)
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString()
+}
 
 const validAt = (validity: Uint8Array | null, i: number): boolean =>
   validity === null || (validity[i >> 3]! & (1 << (i & 7))) !== 0
@@ -59,7 +68,7 @@ const toString = (data: Arrow.Data, from: DataType.DataType): Arrow.Data => {
       const v = data.values as unknown as BigInt64Array
       for (let i = 0; i < n; i++) {
         if (!validAt(validity, i)) w.pushEmpty()
-        else w.push(from._tag === "Int64" ? v[i]!.toString() : new Date(Number(v[i]!)).toISOString())
+        else w.push(from._tag === "Int64" ? v[i]!.toString() : formatTimestamp(Number(v[i]!)))
       }
       break
     }
