@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Arrow from "apache-arrow"
-import { Deferred, Effect, Exit, Fiber } from "effect"
+import { Deferred, Effect, Exit, Fiber, Stream } from "effect"
 import * as Batch from "../../src/Engine/Batch.js"
 import * as DataType from "../../src/Engine/DataType.js"
 import { StorageFailure } from "../../src/Engine/ExecutionError.js"
@@ -91,6 +91,20 @@ describe("Execute.execute", () => {
       expect(m[0]!.peakMemory).toBe(0)
       for (const o of m) expect(o.elapsedMs).toBeGreaterThanOrEqual(0)
       expect(ctx.memory.reserved()).toBe(0)
+    }))
+
+  it.live("elapsedMs is each operator's own time: a slow scan is not charged to the filter above it", () =>
+    Effect.gen(function*() {
+      // the scan waits 60ms before each of its 2 batches
+      const slow = fromBatches(people.slice(0, 2)).pipe(Stream.tap(() => Effect.sleep("60 millis")))
+      const storage = fakeStorage({ nodes: () => slow })
+      const ctx = testContext({ storage })
+      const filter = new FilterExec({ id: 1, output: scanOutput, input: scan(), predicate: col("p.age").ge(lit(0)) })
+      yield* runBatches(Execute.execute(filter), ctx)
+      const scanTime = ctx.metrics.operator(0, "NodeScanExec").elapsedMs
+      const filterTime = ctx.metrics.operator(1, "FilterExec").elapsedMs
+      expect(scanTime).toBeGreaterThanOrEqual(100)
+      expect(filterTime).toBeLessThan(60)
     }))
 
   it.effect("a union counts the rows of all its inputs", () =>
