@@ -12,9 +12,11 @@
  * @since 0.1.0
  */
 import type * as Arrow from "apache-arrow"
-import type * as Stream from "effect/Stream"
-import type { ExecutionContext } from "../Engine/ExecutionContext.js"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { ExecutionContext } from "../Engine/ExecutionContext.js"
 import type { ExecutionError } from "../Engine/ExecutionError.js"
+import type { QueryMetrics } from "../Engine/Metrics.js"
 import * as PhysicalPlan from "../Engine/PhysicalPlan.js"
 import * as AdjacencyExpand from "./AdjacencyExpand.js"
 import * as Collect from "./Collect.js"
@@ -104,5 +106,20 @@ const operator = (plan: PhysicalPlan.PhysicalPlan, inputs: ReadonlyArray<BatchSt
 const build = (plan: PhysicalPlan.PhysicalPlan, parent: PhysicalPlan.PhysicalPlan | undefined): BatchStream =>
   instrument(plan, parent, operator(plan, PhysicalPlan.children(plan).map((child) => build(child, plan))))
 
-/** Builds the stream of a physical plan (lazily: building does no work). */
-export const execute = (plan: PhysicalPlan.PhysicalPlan): BatchStream => build(plan, undefined)
+const register = (plan: PhysicalPlan.PhysicalPlan, metrics: QueryMetrics): void => {
+  metrics.operator(plan.id, plan._tag)
+  for (const child of PhysicalPlan.children(plan)) register(child, metrics)
+}
+
+/**
+ * Builds the stream of a physical plan (lazily: building does no work). When it starts,
+ * every node of the plan gets its metrics record, so operators that never ran (under a
+ * `limit 0`) still show with zero counts.
+ */
+export const execute = (plan: PhysicalPlan.PhysicalPlan): BatchStream =>
+  Stream.unwrap(
+    Effect.map(ExecutionContext, (context) => {
+      register(plan, context.metrics)
+      return build(plan, undefined)
+    })
+  )

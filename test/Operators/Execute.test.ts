@@ -132,9 +132,15 @@ describe("Execute.execute", () => {
     Effect.gen(function*() {
       const storage = fakeStorage({ nodes: () => fromBatches(people) })
       const limit = new LimitExec({ id: 1, output: scanOutput, input: scan(), limit: 0, offset: 0 })
-      const out = yield* runBatches(Execute.execute(limit), testContext({ storage }))
+      const ctx = testContext({ storage })
+      const out = yield* runBatches(Execute.execute(limit), ctx)
       expect(out).toEqual([])
       expect(storage.nodeScans.length).toBe(0)
+      // every operator of the plan is listed, the scan with zero counts
+      expect(ctx.metrics.operators().map((o) => [o.operatorId, o.operator, o.rowsOut, o.batchesOut])).toEqual([
+        [0, "NodeScanExec", 0, 0],
+        [1, "LimitExec", 0, 0]
+      ])
     }))
 
   it.effect("building the stream does no work until it runs", () =>
