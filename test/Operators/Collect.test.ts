@@ -2,12 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Stream } from "effect"
 import * as Batch from "../../src/Engine/Batch.js"
 import * as DataType from "../../src/Engine/DataType.js"
-import { MemoryExceeded } from "../../src/Engine/ExecutionError.js"
+import { MemoryExceeded, StorageFailure } from "../../src/Engine/ExecutionError.js"
 import { CollectExec } from "../../src/Engine/PhysicalPlan.js"
 import * as Collect from "../../src/Operators/Collect.js"
 import {
   blocking,
   columnOf,
+  erroring,
   fromBatches,
   intBatches,
   physicalSchema,
@@ -63,6 +64,22 @@ describe("CollectExec", () => {
         expect(e.message).toContain(`limit ${one * 2 + 1}`)
       }
       expect(ctx.memory.reserved()).toBe(0)
+    }))
+
+  it.effect("a failing input fails the collect with that error, frees the reservation and releases the source", () =>
+    Effect.gen(function*() {
+      const ctx = testContext()
+      const resource = tracker()
+      const error = new StorageFailure({ operation: "scan", cause: "gone" })
+      const exit = yield* Effect.exit(
+        Stream.runCollect(Collect.execute(node, resource.track(erroring(intBatches("x", 3, 5), 2, error)))).pipe(
+          provideContext(ctx)
+        )
+      )
+      expect(exit).toStrictEqual(Exit.fail(error))
+      expect(ctx.memory.peak()).toBeGreaterThan(0)
+      expect(ctx.memory.reserved()).toBe(0)
+      expect(resource.released()).toBe(1)
     }))
 
   it.live("interrupting a collect over a blocked source runs finalizers and frees its reservation", () =>
