@@ -9,7 +9,10 @@ import * as LogicalPlan from "../../src/Query/LogicalPlan.js"
 import type { Frame } from "../../src/Query/Frame.js"
 import * as Hypergraph from "../../src/Query/Hypergraph.js"
 import * as Resolver from "../../src/Query/Resolver.js"
-import { catalog } from "../Query/fixtures.js"
+import { catalog, countingStorage } from "../Query/fixtures.js"
+import * as QueryPlanner from "../../src/Planner/QueryPlanner.js"
+import type { StorageService } from "../../src/Engine/Storage.js"
+import { SnapshotNotFound } from "../../src/Engine/ExecutionError.js"
 
 const physical = (frame: Frame) =>
   Effect.flatMap(Resolver.resolve(frame.plan, catalog, defaultConfig), (r) =>
@@ -105,5 +108,30 @@ describe("LocalPhysicalPlanner", () => {
       const encoded = yield* Schema.encode(PhysicalPlan.PhysicalPlan)(plan)
       const decoded = yield* Schema.decodeUnknown(PhysicalPlan.PhysicalPlan)(JSON.parse(JSON.stringify(encoded)))
       expect(decoded).toEqual(plan)
+    }))
+})
+
+describe("QueryPlanner.prepare", () => {
+  it.effect("returns every stage and reads no data", () =>
+    Effect.gen(function*() {
+      const { counts, storage } = countingStorage()
+      const frame = person().filter(col("age").gt(1)).select("name")
+      const p = yield* QueryPlanner.prepare(frame.plan, storage, 1, defaultConfig, { optimize: false })
+      expect(p.logical).toBe(frame.plan)
+      expect(p.optimized).toBe(p.resolved)
+      expect(p.schema.names).toEqual(["p.name"])
+      expect(p.physical._tag).toBe("ProjectExec")
+      expect(p.catalog).toBe(catalog)
+      const optimized = yield* QueryPlanner.prepare(frame.plan, storage, 1, defaultConfig, { optimize: true })
+      expect(optimized.physical.output.names).toEqual(["p.name"])
+      expect(counts.scans).toBe(0)
+    }))
+
+  it.effect("an unknown snapshot fails with SnapshotNotFound", () =>
+    Effect.gen(function*() {
+      const { storage } = countingStorage()
+      const missing: StorageService = { ...storage, catalog: (snapshot) => Effect.fail(new SnapshotNotFound({ snapshot })) }
+      const err = yield* Effect.flip(QueryPlanner.prepare(person().plan, missing, 7, defaultConfig, { optimize: true }))
+      expect(err).toMatchObject({ _tag: "SnapshotNotFound", snapshot: 7 })
     }))
 })
