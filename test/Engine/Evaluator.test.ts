@@ -334,3 +334,54 @@ describe("Evaluator: batches", () => {
     expect(Evaluator.checkType(col("x").in([1, 2]), full.schema)).toEqual(Either.right(DataType.Bool))
   })
 })
+
+describe("Evaluator: Int64 kernels agree with BigInt arithmetic", () => {
+  const MAX = 9223372036854775807n
+  const MIN = -9223372036854775808n
+  const interesting = [0n, 1n, -1n, 2n, -2n, 67108863n, -67108864n, 2147483647n, -2147483648n, 4294967295n, 4294967296n,
+    -4294967296n, 9007199254740993n, MAX, MIN, MAX - 1n, MIN + 1n, 3037000499n, -3037000500n]
+  const values: Array<bigint> = []
+  let seed = 12345n
+  for (let k = 0; k < 200; k++) {
+    seed = (seed * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn
+    const raw = BigInt.asIntN(64, seed)
+    values.push(k % 3 === 0 ? raw : k % 3 === 1 ? raw >> 33n : raw >> 58n)
+  }
+  const all = [...interesting, ...values]
+  const xs: Array<bigint> = [], ys: Array<bigint> = []
+  for (const a of all) for (const b of interesting) xs.push(a), ys.push(b)
+  for (let k = 0; k + 1 < values.length; k++) xs.push(values[k]!), ys.push(values[k + 1]!)
+  const batch = batchOf(["x", I, xs], ["y", I, ys])
+
+  const check = (op: "+" | "-" | "*" | "/" | "%", ref: (a: bigint, b: bigint) => bigint) => {
+    // evaluate row by row through 1-row slices only where the reference overflows / divides by zero
+    const expected = xs.map((a, k) => {
+      const b = ys[k]!
+      if ((op === "/" || op === "%") && b === 0n) return "zero"
+      const r = ref(a, b)
+      return r > MAX || r < MIN ? "overflow" : r
+    })
+    const okRows = Int32Array.from(expected.flatMap((e, k) => (typeof e === "bigint" ? [k] : [])))
+    const ok = Batch.take(batch, okRows)
+    const expr = new Expr.Binary({ op, left: col("x"), right: col("y") })
+    expect(run(expr, ok)).toEqual(expected.filter((e) => typeof e === "bigint"))
+    for (let k = 0; k < expected.length; k++) {
+      if (typeof expected[k] === "bigint") continue
+      const e = failure(expr, batch.slice(k, k + 1))
+      expect(e._tag).toBe(expected[k] === "zero" ? "DivisionByZero" : "ArithmeticOverflow")
+    }
+  }
+  it("+", () => check("+", (a, b) => a + b))
+  it("-", () => check("-", (a, b) => a - b))
+  it("*", () => check("*", (a, b) => a * b))
+  it("/", () => check("/", (a, b) => a / b))
+  it("%", () => check("%", (a, b) => a % b))
+  it("comparisons and NEG", () => {
+    expect(run(col("x").lt(col("y")), batch)).toEqual(xs.map((a, k) => a < ys[k]!))
+    expect(run(col("x").eq(col("y")), batch)).toEqual(xs.map((a, k) => a === ys[k]!))
+    expect(run(col("x").ge(col("y")), batch)).toEqual(xs.map((a, k) => a >= ys[k]!))
+    const noMin = Batch.take(batch, Int32Array.from(xs.flatMap((a, k) => (a === MIN ? [] : [k]))))
+    expect(run(col("x").neg(), noMin)).toEqual(xs.filter((a) => a !== MIN).map((a) => -a))
+    expect(run(col("x").cast(DataType.Float64), batch)).toEqual(xs.map((a) => Number(a)))
+  })
+})
