@@ -26,7 +26,8 @@ import { fail, isKernelFailure } from "./Kernels/internal/failure.js"
 import * as Strings from "./Kernels/internal/strings.js"
 import * as Logic from "./Kernels/Logic.js"
 
-// TEMPORARY until Kernels/Functions.ts lands (same interface).
+// TEMPORARY until Kernels/Functions.ts lands (same interface): then delete this block and
+// `import * as Functions from "./Kernels/Functions.js"`. Until then every Call is UnknownFunction.
 interface ScalarFunction {
   readonly name: string
   readonly returnType: (args: ReadonlyArray<DataType.DataType>, display: string) => Either.Either<DataType.DataType, ExecutionError>
