@@ -4,9 +4,11 @@
  * @internal
  */
 import type { ScalarFunction } from "../../Functions.js"
+import { mathFunctions } from "./math.js"
+import { miscFunctions } from "./misc.js"
 import { stringFunctions } from "./strings.js"
 
 /** Every scalar function by lower-case name. */
 export const registry: ReadonlyMap<string, ScalarFunction> = new Map(
-  [...stringFunctions].map((f) => [f.name, f] as const)
+  [...stringFunctions, ...mathFunctions, ...miscFunctions].map((f) => [f.name, f] as const)
 )
