@@ -75,6 +75,16 @@ const shift = (x: number, e: number): number => {
 export const roundDigits = (x: number, digits: number): number => {
   if (!Number.isFinite(x) || x === 0) return x
   const a = Math.abs(x)
+  if (digits >= -22 && digits <= 22) {
+    // Fast path: far from a half-way point, scaling by a power of ten gives the same result.
+    const p = 10 ** Math.abs(digits)
+    const y = digits >= 0 ? a * p : a / p
+    const frac = y - Math.floor(y)
+    if (y < 2 ** 52 && Math.abs(frac - 0.5) > y * 1e-15 + 1e-9) {
+      const r = digits >= 0 ? Math.round(y) / p : Math.round(y) * p
+      return x < 0 ? -r : r
+    }
+  }
   const shifted = shift(a, digits)
   if (!Number.isFinite(shifted)) return x
   const r = shift(Math.round(shifted), -digits)
