@@ -156,6 +156,81 @@ export interface HyperedgeScanOptions extends NodeScanOptions {
   readonly binaryOnly: boolean
 }
 
+// ---------------------------------------------------------------------------
+// Graph indexes (access paths for expand; never change a result)
+// ---------------------------------------------------------------------------
+
+/**
+ * CSR adjacency of the binary edges of one label (or all labels) in one direction, over
+ * dense node ordinals `0..nodeCount)` of the snapshot. The edges leaving ordinal `i` are
+ * positions `offsets[i] .. offsets[i+1]` of `neighbours` (the other end's node ordinal)
+ * and `edges` (the edge's hyperedge ordinal), in storage order.
+ */
+export interface Adjacency {
+  readonly offsets: Int32Array
+  readonly neighbours: Int32Array
+  readonly edges: Int32Array
+}
+
+/**
+ * The role bindings of the hyperedges of one label (or all), over hyperedge ordinals:
+ * hyperedge ordinal `h` binds positions `offsets[h] .. offsets[h+1]` (empty for hyperedges
+ * of other labels), each with its role (an index into `roles`), whether it targets a
+ * hyperedge (`1`) or a node (`0`), and the target's ordinal. Bindings keep input order.
+ */
+export interface Bindings {
+  readonly roles: ReadonlyArray<string>
+  readonly offsets: Int32Array
+  readonly role: Int32Array
+  readonly targetIsHyperedge: Uint8Array
+  readonly target: Int32Array
+}
+
+/**
+ * The incidence index of one hyperedge label (or all) for one kind of entity: entity
+ * ordinal `e` plays a role in positions `offsets[e] .. offsets[e+1]`, each naming the
+ * hyperedge ordinal, the role (an index into `roles`) and the binding's position in
+ * {@link Bindings} (so repeated roles stay distinct).
+ */
+export interface Incidence {
+  readonly roles: ReadonlyArray<string>
+  readonly offsets: Int32Array
+  readonly hyperedges: Int32Array
+  readonly role: Int32Array
+  readonly binding: Int32Array
+}
+
+/**
+ * The read-only indexes of one snapshot, built once on first use and shared by every query
+ * on that snapshot. Ordinals are dense positions of the snapshot's nodes (`0..nodeCount)`)
+ * and hyperedges (`0..hyperedgeCount)`).
+ */
+export interface GraphIndex {
+  readonly nodeCount: number
+  readonly hyperedgeCount: number
+  /** Node ordinals of node ids (`-1` for an id the snapshot does not hold or a NULL slot). */
+  readonly nodeOrdinals: (ids: BigInt64Array) => Int32Array
+  /** Hyperedge ordinals of hyperedge ids (`-1` when absent). */
+  readonly hyperedgeOrdinals: (ids: BigInt64Array) => Int32Array
+  /** `1` for node ordinals carrying `label` in any position. */
+  readonly nodeLabelMask: (label: string) => Uint8Array
+  /** `1` for hyperedge ordinals of `label`. */
+  readonly hyperedgeLabelMask: (label: string) => Uint8Array
+  /** CSR adjacency of binary edges of `edgeLabel` (all labels when absent); `out`: source → target, `in`: target → source. */
+  readonly adjacency: (edgeLabel: string | undefined, direction: "out" | "in") => Adjacency
+  /** Role bindings of hyperedges of `label` (all when absent). */
+  readonly bindings: (label: string | undefined) => Bindings
+  /** Which hyperedges of `label` (all when absent) bind each node (`kind: "node"`) or hyperedge. */
+  readonly incidence: (label: string | undefined, kind: "node" | "hyperedge") => Incidence
+  /**
+   * The columns of the nodes at `ordinals` (one row per entry, in order; `-1` gives an
+   * all-NULL row), typed as asked like a scan. Returns Arrow vectors' data in `columns` order.
+   */
+  readonly takeNodes: (ordinals: Int32Array, columns: ReadonlyArray<ScanColumn>) => ReadonlyArray<Arrow.Data>
+  /** Like {@link takeNodes} for hyperedges (system fields `_id`, `_label`, `_arity`, `_source`, `_target`). */
+  readonly takeHyperedges: (ordinals: Int32Array, columns: ReadonlyArray<ScanColumn>) => ReadonlyArray<Arrow.Data>
+}
+
 /** The storage service. */
 export interface StorageService {
   /** The newest snapshot. */
@@ -172,6 +247,8 @@ export interface StorageService {
     snapshot: SnapshotId,
     options: HyperedgeScanOptions
   ) => Stream.Stream<Arrow.RecordBatch, ExecutionError>
+  /** The indexes of a snapshot, built on first use and cached with the snapshot. */
+  readonly index: (snapshot: SnapshotId) => Effect.Effect<GraphIndex, SnapshotNotFound>
   /** Applies mutations atomically and returns the new snapshot; on a validation error nothing changes. */
   readonly commit: (mutations: ReadonlyArray<Mutation>) => Effect.Effect<SnapshotId, InvalidGraphData>
 }

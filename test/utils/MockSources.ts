@@ -153,6 +153,7 @@ export interface FakeStorage extends Storage.StorageService {
 export const fakeStorage = (options: {
   readonly nodes?: (options: Storage.NodeScanOptions) => Stream.Stream<Arrow.RecordBatch, ExecutionError>
   readonly hyperedges?: (options: Storage.HyperedgeScanOptions) => Stream.Stream<Arrow.RecordBatch, ExecutionError>
+  readonly index?: Storage.GraphIndex
 } = {}): FakeStorage => {
   const nodeScans: Array<Storage.NodeScanOptions> = []
   const hyperedgeScans: Array<Storage.HyperedgeScanOptions> = []
@@ -176,6 +177,7 @@ export const fakeStorage = (options: {
       hyperedgeScans.push(scan)
       return options.hyperedges ? options.hyperedges(scan) : Stream.empty
     },
+    index: () => options.index ? Effect.succeed(options.index) : Effect.dieMessage("fakeStorage: no graph index given"),
     commit: () => Effect.succeed(1)
   }
 }
