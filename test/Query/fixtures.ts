@@ -49,6 +49,10 @@ export const countingStorage = () => {
       counts.scans++
       return Stream.empty
     },
+    index: () => {
+      counts.scans++
+      return Effect.dieMessage("countingStorage: no graph index")
+    },
     commit: () => Effect.succeed(2)
   }
   return { storage, counts }
