@@ -21,19 +21,12 @@ import * as Arith from "./Kernels/Arith.js"
 import * as Cast from "./Kernels/Cast.js"
 import * as Column from "./Kernels/Column.js"
 import * as Compare from "./Kernels/Compare.js"
+import * as Functions from "./Kernels/Functions.js"
 import { castData, concatData, nullData } from "./Kernels/internal/batch.js"
 import { fail, isKernelFailure } from "./Kernels/internal/failure.js"
 import * as Strings from "./Kernels/internal/strings.js"
 import * as Logic from "./Kernels/Logic.js"
 
-// TEMPORARY until Kernels/Functions.ts lands (same interface): then delete this block and
-// `import * as Functions from "./Kernels/Functions.js"`. Until then every Call is UnknownFunction.
-interface ScalarFunction {
-  readonly name: string
-  readonly returnType: (args: ReadonlyArray<DataType.DataType>, display: string) => Either.Either<DataType.DataType, ExecutionError>
-  readonly evaluate: (args: ReadonlyArray<Arrow.Data>, length: number, display: string) => Either.Either<Arrow.Data, ExecutionError>
-}
-const Functions = { lookup: (_name: string): ScalarFunction | undefined => undefined }
 
 // ---------------------------------------------------------------------------
 // Helpers
