@@ -517,6 +517,9 @@ const edgeSystem = (fields: ReadonlyArray<Field>): ReadonlyArray<Field> =>
 const expandNode = (plan: LogicalPlan.Expand, ctx: Context): Node => {
   const input = resolveNode(plan.input, ctx)
   const anchor = input.scope.schema.anchor
+  if (anchor === undefined && plan.edgeLabel !== undefined && input.scope.schema.entities.some((e) => e.kind === "hyperedge")) {
+    return roleExpandFromHyperedge(plan, plan.edgeLabel, ctx)
+  }
   if (anchor === undefined) return invalidExpand("expand needs a node anchor: the frame has no bound node left")
   const { maxHops, minHops } = plan
   if (!Number.isSafeInteger(minHops) || !Number.isSafeInteger(maxHops) || minHops < 1 || maxHops < minHops) {
@@ -564,6 +567,26 @@ const expandNode = (plan: LogicalPlan.Expand, ctx: Context): Node => {
     },
     inputs: [input]
   }
+}
+
+/**
+ * `expand(role, { to?, as? })` on a frame whose only entities are hyperedges (no node
+ * anchor): the role expand of its hyperedge. Hops and `edgeAs` do not apply there.
+ */
+const roleExpandFromHyperedge = (plan: LogicalPlan.Expand, role: string, ctx: Context): Node => {
+  if (plan.minHops !== 1 || plan.maxHops !== 1 || plan.edgeAlias !== undefined || plan.direction !== "out") {
+    return invalidExpand(`expand("${role}") from a hyperedge frame is a role expand: hops, direction and edgeAs do not apply`)
+  }
+  return roleExpandNode(
+    new LogicalPlan.RoleExpand({
+      input: plan.input,
+      toRole: role,
+      optional: plan.optional,
+      ...(plan.to === undefined ? {} : { to: plan.to }),
+      ...(plan.alias === undefined ? {} : { alias: plan.alias })
+    }),
+    ctx
+  )
 }
 
 const roleExpandNode = (plan: LogicalPlan.RoleExpand, ctx: Context): Node => {

@@ -399,6 +399,17 @@ describe("Resolver: expand", () => {
       const fromNode = yield* names(person().expandRole("attendee", { fromRole: "host", edgeLabel: "MEETING", to: "Person", as: "a" }))
       expect(fromNode.slice(-4)).toEqual(["MEETING._id", "MEETING._label", "MEETING._arity", "MEETING.topic"])
     }))
+
+  it.effect("expand(role) on a hyperedge frame is the role expand of its hyperedge", () =>
+    Effect.gen(function*() {
+      const meeting = Hypergraph.hyperedges("MEETING", { as: "m" })
+      const viaExpand = yield* resolve(meeting.expand("attendee", { to: "Person", as: "a" }))
+      const viaExpandRole = yield* resolve(meeting.expandRole("attendee", { to: "Person", as: "a" }))
+      expect(viaExpand.plan._tag).toBe("RoleExpand")
+      expect(viaExpand.schema.names).toEqual(viaExpandRole.schema.names)
+      const err = yield* error(meeting.expand("attendee", { as: "a", hops: 2 }))
+      expect(err).toMatchObject({ _tag: "InvalidPlan", reason: "InvalidExpand" })
+    }))
 })
 
 describe("Resolver: expression typing", () => {
