@@ -12,6 +12,7 @@
 import * as Schema from "effect/Schema"
 import * as DataType from "./DataType.js"
 import * as Expr from "./Expr.js"
+import { ExchangeMode } from "./Partitioning.js"
 import { PhysicalSchema } from "./PhysicalSchema.js"
 
 const PlanRef = Schema.suspend((): Schema.Schema<PhysicalPlan, any> => PhysicalPlan)
@@ -173,6 +174,30 @@ export class RoleExpandExec extends Schema.TaggedClass<RoleExpandExec>()("RoleEx
   optional: Schema.Boolean
 }) {}
 
+/**
+ * A stage boundary (SEMANTICS §8): moves its input's rows between partitions by `mode`
+ * (Shuffle by a PartitioningSpec, Broadcast, Gather). A pass-through in the local
+ * runtime; the distributed planner inserts it and the StageSplitter cuts the plan there.
+ */
+export class ExchangeExec extends Schema.TaggedClass<ExchangeExec>()("ExchangeExec", {
+  ...common,
+  input: PlanRef,
+  mode: ExchangeMode
+}) {}
+
+/**
+ * A stage's leaf that reads the output of producer stage `stage` through an exchange of
+ * `mode` (it replaces that ExchangeExec and keeps its `id` and `output`). Task `i` of the
+ * consuming stage reads: Shuffle → output partition `i` of every producer task;
+ * Gather / Broadcast → the (single) output of every producer task. The runtime that runs
+ * the stage supplies these batches (see `Operators/Exchange.StageInputs`).
+ */
+export class StageInputExec extends Schema.TaggedClass<StageInputExec>()("StageInputExec", {
+  ...common,
+  stage: Schema.Int,
+  mode: ExchangeMode
+}) {}
+
 /** Every physical operator. */
 export type PhysicalPlan =
   | NodeScanExec
@@ -188,6 +213,8 @@ export type PhysicalPlan =
   | HashAggregateExec
   | AdjacencyExpandExec
   | RoleExpandExec
+  | ExchangeExec
+  | StageInputExec
 
 /** Schema of {@link PhysicalPlan}; round-trips through JSON. */
 export const PhysicalPlan: Schema.Schema<PhysicalPlan, any> = Schema.Union(
@@ -203,7 +230,9 @@ export const PhysicalPlan: Schema.Schema<PhysicalPlan, any> = Schema.Union(
   SortExec,
   HashAggregateExec,
   AdjacencyExpandExec,
-  RoleExpandExec
+  RoleExpandExec,
+  ExchangeExec,
+  StageInputExec
 )
 
 /** The direct inputs of a node. */
@@ -212,6 +241,7 @@ export const children = (plan: PhysicalPlan): ReadonlyArray<PhysicalPlan> => {
     case "NodeScanExec":
     case "HyperedgeScanExec":
     case "EmptyExec":
+    case "StageInputExec":
       return []
     case "UnionExec":
       return plan.inputs

@@ -21,6 +21,7 @@ import * as PhysicalPlan from "../Engine/PhysicalPlan.js"
 import * as AdjacencyExpand from "./AdjacencyExpand.js"
 import * as Collect from "./Collect.js"
 import * as Empty from "./Empty.js"
+import * as Exchange from "./Exchange.js"
 import * as Filter from "./Filter.js"
 import * as HashAggregate from "./HashAggregate.js"
 import * as HyperedgeScan from "./HyperedgeScan.js"
@@ -48,6 +49,7 @@ const SOURCE: Capabilities = { kind: "source", reservesMemory: false }
 const MAP: Capabilities = { kind: "map", reservesMemory: false }
 const STREAMING: Capabilities = { kind: "streaming", reservesMemory: false }
 const BLOCKING: Capabilities = { kind: "blocking", reservesMemory: true }
+const EXCHANGE: Capabilities = { kind: "exchange", reservesMemory: false }
 
 /** What kind of operator a node is (ARCHITECTURE "Operators" categories). */
 export const capabilities = (plan: PhysicalPlan.PhysicalPlan): Capabilities => {
@@ -69,6 +71,10 @@ export const capabilities = (plan: PhysicalPlan.PhysicalPlan): Capabilities => {
     case "HashAggregateExec":
     case "CollectExec":
       return BLOCKING
+    case "ExchangeExec":
+      return EXCHANGE
+    case "StageInputExec":
+      return SOURCE
   }
 }
 
@@ -100,6 +106,10 @@ const operator = (plan: PhysicalPlan.PhysicalPlan, inputs: ReadonlyArray<BatchSt
       return AdjacencyExpand.execute(plan, inputs[0]!)
     case "RoleExpandExec":
       return RoleExpand.execute(plan, inputs[0]!)
+    case "ExchangeExec":
+      return Exchange.execute(plan, inputs[0]!)
+    case "StageInputExec":
+      return Exchange.executeStageInput(plan)
   }
 }
 
