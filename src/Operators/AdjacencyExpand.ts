@@ -1,17 +1,131 @@
 /**
- * AdjacencyExpandExec (placeholder until its implementation lands).
+ * AdjacencyExpandExec: binary expand over the CSR adjacency of the snapshot's graph index
+ * (SEMANTICS §5 Expand, §10 Expand columns / Hops).
+ *
+ * Per input batch: the anchor ids become node ordinals; a depth-first walk over the CSR
+ * lists (`out`, `in`, or both — where the `in` list skips self loops, which the `out` list
+ * already gave) finds every trail of `minHops..maxHops` edges (no edge twice in one path)
+ * whose last node carries `toLabel`. Matches go into Int32Arrays (input row, target
+ * ordinal, edge ordinal); every `batchSize` matches become one output batch: the input's
+ * columns gathered by row, the target's taken by ordinal, and (single hop) the edge's.
+ * With `optional`, an input row without a match is kept once with NULL new columns.
+ * The walk keeps only its current path (at most `maxHops` levels), so memory stays bounded
+ * whatever the number of paths; the output is produced as the consumer pulls it.
  *
  * @since 0.1.0
  */
 import type * as Arrow from "apache-arrow"
-import * as Stream from "effect/Stream"
+import type * as Stream from "effect/Stream"
+import * as Batch from "../Engine/Batch.js"
 import type { ExecutionContext } from "../Engine/ExecutionContext.js"
 import type { ExecutionError } from "../Engine/ExecutionError.js"
 import type { AdjacencyExpandExec } from "../Engine/PhysicalPlan.js"
+import type { Adjacency, GraphIndex } from "../Engine/Storage.js"
+import { anchorOrdinals, assemble, type Assembly, capacityOf, expandStream, Matches } from "./internal/expand.js"
+
+/** The adjacency lists to walk from a node, in order; `skipSelf[l]`: list `l` skips self loops. */
+const listsOf = (index: GraphIndex, node: AdjacencyExpandExec): { lists: Array<Adjacency>; skipSelf: Array<boolean> } => {
+  switch (node.direction) {
+    case "out":
+      return { lists: [index.adjacency(node.edgeLabel, "out")], skipSelf: [false] }
+    case "in":
+      return { lists: [index.adjacency(node.edgeLabel, "in")], skipSelf: [false] }
+    case "both":
+      return {
+        lists: [index.adjacency(node.edgeLabel, "out"), index.adjacency(node.edgeLabel, "in")],
+        skipSelf: [false, true]
+      }
+  }
+}
 
 /** Runs the operator over its input stream. */
 export const execute = (
   node: AdjacencyExpandExec,
-  _input: Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext>
-): Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext> =>
-  Stream.die(new Error(`${node._tag} is not implemented yet`))
+  input: Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext>
+): Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext> => {
+  const anchorAt = node.input.output.indexOf(node.anchorColumn)
+  return expandStream(input, (index, context) => {
+    if (anchorAt < 0) throw new Error(`AdjacencyExpandExec: no anchor column ${node.anchorColumn} in its input`)
+    const { lists, skipSelf } = listsOf(index, node)
+    const mask = node.toLabel === undefined ? undefined : index.nodeLabelMask(node.toLabel)
+    const capacity = capacityOf(context)
+    const assembly: Assembly = {
+      output: node.output,
+      index,
+      targetKind: "node",
+      targetColumns: node.targetColumns,
+      edgeColumns: node.edgeQualifier === undefined ? [] : node.edgeColumns
+    }
+    const { maxHops, minHops, optional } = node
+    const listCount = lists.length
+    return function*(batch: Arrow.RecordBatch): Generator<Arrow.RecordBatch> {
+      // The current path: level d is at node `at[d]`, walking list `list[d]` from `cursor[d]` to `end[d]`;
+      // `edge[d]` is the edge taken from level d to level d + 1.
+      const at = new Int32Array(maxHops)
+      const list = new Int32Array(maxHops)
+      const cursor = new Int32Array(maxHops)
+      const end = new Int32Array(maxHops)
+      const edge = new Int32Array(maxHops)
+      const anchors = anchorOrdinals(Batch.column(batch, anchorAt), index.nodeOrdinals)
+      const matches = new Matches(capacity)
+      const rows = batch.numRows
+      for (let r = 0; r < rows; r++) {
+        const start = anchors[r]!
+        let matched = false
+        if (start >= 0) {
+          let d = 0
+          at[0] = start
+          list[0] = 0
+          cursor[0] = lists[0]!.offsets[start]!
+          end[0] = lists[0]!.offsets[start + 1]!
+          while (d >= 0) {
+            if (cursor[d]! >= end[d]!) {
+              const l = list[d]! + 1
+              if (l < listCount) {
+                const adjacency = lists[l]!
+                list[d] = l
+                cursor[d] = adjacency.offsets[at[d]!]!
+                end[d] = adjacency.offsets[at[d]! + 1]!
+              } else {
+                d--
+              }
+              continue
+            }
+            const l = list[d]!
+            const adjacency = lists[l]!
+            const p = cursor[d]!
+            cursor[d] = p + 1
+            const next = adjacency.neighbours[p]!
+            if (skipSelf[l] && next === at[d]) continue
+            const e = adjacency.edges[p]!
+            let used = false
+            for (let k = 0; k < d; k++) {
+              if (edge[k] === e) {
+                used = true
+                break
+              }
+            }
+            if (used) continue
+            edge[d] = e
+            const length = d + 1
+            if (length >= minHops && (mask === undefined || mask[next] !== 0)) {
+              matched = true
+              if (matches.push(r, next, e)) yield assemble(assembly, batch, matches)
+            }
+            if (length < maxHops) {
+              d = length
+              at[d] = next
+              list[d] = 0
+              cursor[d] = lists[0]!.offsets[next]!
+              end[d] = lists[0]!.offsets[next + 1]!
+            }
+          }
+        }
+        if (!matched && optional) {
+          if (matches.push(r, -1, -1)) yield assemble(assembly, batch, matches)
+        }
+      }
+      if (matches.count > 0) yield assemble(assembly, batch, matches)
+    }
+  })
+}

@@ -1,0 +1,134 @@
+/**
+ * Shared machinery of the expand operators (AdjacencyExpand, RoleExpand): anchor ids to
+ * ordinals, a fixed-capacity buffer of matches (input row, target ordinal, edge ordinal)
+ * held in Int32Arrays, and the assembly of an output batch from a buffer (input columns
+ * gathered by row index, target and edge columns taken from the graph index by ordinal).
+ *
+ * An operator walks the graph index per input batch in a generator that pushes matches and
+ * yields a batch whenever the buffer is full, so the output comes in batches of at most
+ * `batchSize` rows and nothing past what the consumer pulls is computed.
+ *
+ * @internal
+ */
+import * as Arrow from "apache-arrow"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Batch from "../../Engine/Batch.js"
+import { ExecutionContext, type ExecutionContextService } from "../../Engine/ExecutionContext.js"
+import type { ExecutionError } from "../../Engine/ExecutionError.js"
+import * as Column from "../../Engine/Kernels/Column.js"
+import type { ScanColumn } from "../../Engine/PhysicalPlan.js"
+import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
+import type { GraphIndex } from "../../Engine/Storage.js"
+import { arrowSchema, conform } from "./schema.js"
+
+/**
+ * The ordinals of the ids in an Int64 column: `lookup` maps the values, and NULL slots
+ * (or a Null-typed column) give `-1`.
+ */
+export const anchorOrdinals = (
+  data: Arrow.Data,
+  lookup: (ids: BigInt64Array) => Int32Array
+): Int32Array => {
+  const length = data.length
+  if (data.typeId === Arrow.Type.Null || length === 0) return new Int32Array(length).fill(-1)
+  if (data.typeId !== Arrow.Type.Int) throw new Error(`expand: anchor column has type ${String(data.type)}, expected Int64`)
+  const values = (data.values as BigInt64Array).subarray(0, length)
+  const ordinals = lookup(values)
+  const valid = Column.validity(data)
+  if (valid !== null) {
+    for (let i = 0; i < length; i++) if (!Column.getBit(valid, i)) ordinals[i] = -1
+  }
+  return ordinals
+}
+
+/** Matches found so far for the current output batch. */
+export class Matches {
+  rows: Int32Array
+  targets: Int32Array
+  edges: Int32Array
+  count = 0
+  constructor(readonly capacity: number) {
+    this.rows = new Int32Array(capacity)
+    this.targets = new Int32Array(capacity)
+    this.edges = new Int32Array(capacity)
+  }
+  /** Adds a match; returns whether the buffer is now full. */
+  push(row: number, target: number, edge: number): boolean {
+    const k = this.count++
+    this.rows[k] = row
+    this.targets[k] = target
+    this.edges[k] = edge
+    return this.count === this.capacity
+  }
+  /** The buffered matches (views), leaving the buffer empty with fresh arrays. */
+  drain(): { readonly rows: Int32Array; readonly targets: Int32Array; readonly edges: Int32Array } {
+    const out = {
+      rows: this.rows.subarray(0, this.count),
+      targets: this.targets.subarray(0, this.count),
+      edges: this.edges.subarray(0, this.count)
+    }
+    this.rows = new Int32Array(this.capacity)
+    this.targets = new Int32Array(this.capacity)
+    this.edges = new Int32Array(this.capacity)
+    this.count = 0
+    return out
+  }
+}
+
+/** How an output batch is assembled: which entity kind the target is and which columns to take. */
+export interface Assembly {
+  readonly output: PhysicalSchema
+  readonly index: GraphIndex
+  readonly targetKind: "node" | "hyperedge"
+  readonly targetColumns: ReadonlyArray<ScanColumn>
+  /** Edge columns, taken from the hyperedges at the matches' edge ordinals (empty: none). */
+  readonly edgeColumns: ReadonlyArray<ScanColumn>
+}
+
+/** The output batch of the buffered matches over `input`: input columns, then the target's, then the edge's. */
+export const assemble = (assembly: Assembly, input: Arrow.RecordBatch, matches: Matches): Arrow.RecordBatch => {
+  const { edges, rows, targets } = matches.drain()
+  const { index } = assembly
+  const columns: Array<Arrow.Data> = []
+  for (let c = 0; c < input.numCols; c++) columns.push(Batch.takeData(Batch.column(input, c), rows))
+  const taken = assembly.targetKind === "node"
+    ? index.takeNodes(targets, assembly.targetColumns)
+    : index.takeHyperedges(targets, assembly.targetColumns)
+  for (const d of taken) columns.push(d)
+  if (assembly.edgeColumns.length > 0) for (const d of index.takeHyperedges(edges, assembly.edgeColumns)) columns.push(d)
+  const schema = arrowSchema(assembly.output)
+  const raw = new Arrow.Schema(
+    columns.map((d, i) => new Arrow.Field(schema.fields[i]?.name ?? `c${i}`, d.type, true))
+  )
+  return conform(Batch.make(raw, columns, rows.length), schema, assembly.output)
+}
+
+/**
+ * The stream of an expand operator: the graph index is fetched once, on the first
+ * non-empty input batch (an empty input never touches storage); `prepare` runs once with
+ * it, and each input batch is expanded lazily by the generator `prepare` returns, one
+ * output batch per pull.
+ */
+export const expandStream = (
+  input: Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext>,
+  prepare: (index: GraphIndex, context: ExecutionContextService) => (batch: Arrow.RecordBatch) => Generator<Arrow.RecordBatch>
+): Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext> =>
+  Stream.unwrap(
+    Effect.gen(function*() {
+      const context = yield* ExecutionContext
+      const prepared = yield* Effect.cached(
+        Effect.map(context.storage.index(context.snapshot), (index) => prepare(index, context))
+      )
+      return input.pipe(
+        Stream.filter((batch) => batch.numRows > 0),
+        Stream.flatMap((batch) =>
+          Stream.unwrap(Effect.map(prepared, (expandBatch) => Stream.fromIteratorSucceed(expandBatch(batch), 1)))
+        ),
+        Stream.filter((batch) => batch.numRows > 0)
+      )
+    })
+  )
+
+/** The output capacity of one batch: the configured batch size (at least 1). */
+export const capacityOf = (context: ExecutionContextService): number => Math.max(1, context.config.batchSize)
