@@ -1,0 +1,71 @@
+/**
+ * Timing and memory measurement for the benchmark: wall time with `performance.now`,
+ * medians, and memory deltas (JS heap + external/ArrayBuffer memory, and RSS) against a
+ * baseline taken right after a forced GC, with the peak sampled on a timer while async
+ * work yields to the event loop.
+ *
+ * @since 0.1.0
+ */
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
+
+let gcFn: (() => void) | undefined
+
+/** A forced full GC (enables `--expose-gc` at runtime when the process was not started with it). */
+export const gc = (): void => {
+  if (gcFn === undefined) {
+    const global = (globalThis as { gc?: () => void }).gc
+    if (typeof global === "function") gcFn = global
+    else {
+      v8.setFlagsFromString("--expose-gc")
+      gcFn = vm.runInNewContext("gc") as () => void
+    }
+  }
+  gcFn()
+}
+
+/** The median of a non-empty list. */
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** Memory growth of one measured run, in bytes. */
+export interface MemoryDelta {
+  /** Peak of (heapUsed + external) above the post-GC baseline. */
+  readonly heap: number
+  /** Peak RSS above the post-GC baseline. */
+  readonly rss: number
+}
+
+const heapNow = (): number => {
+  const m = process.memoryUsage()
+  return m.heapUsed + m.external
+}
+
+/** Runs `f` once after a GC and reports its wall time, its result and the memory growth (peak sampled every 2 ms). */
+export const measure = async <A>(f: () => Promise<A> | A): Promise<{ readonly ms: number; readonly value: A; readonly memory: MemoryDelta }> => {
+  gc()
+  const baseHeap = heapNow()
+  const baseRss = process.memoryUsage.rss()
+  let peakHeap = baseHeap
+  let peakRss = baseRss
+  const sample = () => {
+    const h = heapNow()
+    const r = process.memoryUsage.rss()
+    if (h > peakHeap) peakHeap = h
+    if (r > peakRss) peakRss = r
+  }
+  const timer = setInterval(sample, 2)
+  const start = performance.now()
+  let value: A
+  try {
+    value = await f()
+  } finally {
+    clearInterval(timer)
+  }
+  const ms = performance.now() - start
+  sample()
+  return { ms, value, memory: { heap: peakHeap - baseHeap, rss: peakRss - baseRss } }
+}
