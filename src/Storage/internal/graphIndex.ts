@@ -1,0 +1,229 @@
+/**
+ * The graph index of one snapshot (see `GraphIndex` in Engine/Storage.ts): id lookups,
+ * label masks, CSR adjacency per (edge label | all, direction) built by counting sort,
+ * bindings and incidence per hyperedge label, and take by ordinal. Every part is built on
+ * first use and cached in the index object.
+ *
+ * @internal
+ */
+import * as Arrow from "apache-arrow"
+import * as Batch from "../../Engine/Batch.js"
+import * as DataType from "../../Engine/DataType.js"
+import type { Adjacency, Bindings, GraphIndex, Incidence, ScanColumn } from "../../Engine/Storage.js"
+import { hyperedgeColumn, nodeColumn } from "./scan.js"
+import type { HyperedgeChunk, NodeChunk, Snapshot } from "./snapshot.js"
+
+const ALL = "\u0000all"
+
+const memo = <A>(cache: Map<string, A>, key: string, build: () => A): A => {
+  let value = cache.get(key)
+  if (value === undefined) {
+    value = build()
+    cache.set(key, value)
+  }
+  return value
+}
+
+/** A whole-snapshot column from per-chunk pieces. */
+const wholeColumn = (pieces: ReadonlyArray<Arrow.Data>, type: DataType.DataType, length: number): Arrow.Data => {
+  if (pieces.length === 1) return pieces[0]!
+  if (pieces.length === 0) return Batch.castData(Arrow.makeData({ type: new Arrow.Null(), length }), type)
+  const schema = new Arrow.Schema([new Arrow.Field("v", DataType.toArrow(type), true)])
+  return Batch.column(Batch.concat(schema, pieces.map((p) => Batch.make(schema, [p]))), 0)
+}
+
+/** Builds the (lazy) graph index of a snapshot. */
+export const make = (snapshot: Snapshot): GraphIndex => {
+  const nodeCount = snapshot.nodeStarts[snapshot.nodes.length]!
+  const hyperedgeCount = snapshot.hyperedgeStarts[snapshot.hyperedges.length]!
+  const nodeMasks = new Map<string, Uint8Array>()
+  const hyperedgeMasks = new Map<string, Uint8Array>()
+  const adjacencies = new Map<string, Adjacency>()
+  const bindingsCache = new Map<string, Bindings>()
+  const incidences = new Map<string, Incidence>()
+  const nodeColumns = new Map<string, Arrow.Data>()
+  const hyperedgeColumns = new Map<string, Arrow.Data>()
+
+  const matching = (label: string | undefined): Array<readonly [HyperedgeChunk, number]> => {
+    const out: Array<readonly [HyperedgeChunk, number]> = []
+    snapshot.hyperedges.forEach((chunk, c) => {
+      if (label === undefined || chunk.label === label) out.push([chunk, snapshot.hyperedgeStarts[c]!])
+    })
+    return out
+  }
+
+  const adjacency = (label: string | undefined, direction: "out" | "in"): Adjacency =>
+    memo(adjacencies, `${direction}:${label ?? ALL}`, () => {
+      const chunks = matching(label)
+      const offsets = new Int32Array(nodeCount + 1)
+      let total = 0
+      for (const [chunk] of chunks) {
+        const r = snapshot.resolved.get(chunk.topology)!
+        const keys = direction === "out" ? r.source : r.target
+        if (chunk.topology.kind === "edges") {
+          for (let i = 0, n = chunk.length; i < n; i++) offsets[keys[i]! + 1]++
+          total += chunk.length
+        } else {
+          const rows = chunk.topology.binaryRows
+          for (let j = 0; j < rows.length; j++) offsets[keys[rows[j]!]! + 1]++
+          total += rows.length
+        }
+      }
+      for (let i = 0; i < nodeCount; i++) offsets[i + 1] = offsets[i + 1]! + offsets[i]!
+      const cursor = offsets.slice(0, nodeCount)
+      const neighbours = new Int32Array(total)
+      const edges = new Int32Array(total)
+      for (const [chunk, start] of chunks) {
+        const r = snapshot.resolved.get(chunk.topology)!
+        const keys = direction === "out" ? r.source : r.target
+        const others = direction === "out" ? r.target : r.source
+        if (chunk.topology.kind === "edges") {
+          for (let i = 0, n = chunk.length; i < n; i++) {
+            const p = cursor[keys[i]!]!++
+            neighbours[p] = others[i]!
+            edges[p] = start + i
+          }
+        } else {
+          const rows = chunk.topology.binaryRows
+          for (let j = 0; j < rows.length; j++) {
+            const i = rows[j]!
+            const p = cursor[keys[i]!]!++
+            neighbours[p] = others[i]!
+            edges[p] = start + i
+          }
+        }
+      }
+      return { offsets, neighbours, edges }
+    })
+
+  const bindings = (label: string | undefined): Bindings =>
+    memo(bindingsCache, label ?? ALL, () => {
+      const chunks = matching(label)
+      const roles: Array<string> = []
+      const roleIndex = new Map<string, number>()
+      const roleOf = (name: string): number => {
+        let r = roleIndex.get(name)
+        if (r === undefined) {
+          r = roles.length
+          roles.push(name)
+          roleIndex.set(name, r)
+        }
+        return r
+      }
+      const offsets = new Int32Array(hyperedgeCount + 1)
+      for (const [chunk, start] of chunks) {
+        const t = chunk.topology
+        for (let i = 0; i < chunk.length; i++) {
+          offsets[start + i + 1] = t.kind === "edges" ? 2 : t.offsets[i + 1]! - t.offsets[i]!
+        }
+      }
+      for (let h = 0; h < hyperedgeCount; h++) offsets[h + 1] = offsets[h + 1]! + offsets[h]!
+      const total = offsets[hyperedgeCount]!
+      const role = new Int32Array(total)
+      const targetIsHyperedge = new Uint8Array(total)
+      const target = new Int32Array(total)
+      for (const [chunk, start] of chunks) {
+        const t = chunk.topology
+        const r = snapshot.resolved.get(t)!
+        if (t.kind === "edges") {
+          const source = roleOf("source")
+          const tgt = roleOf("target")
+          for (let i = 0; i < chunk.length; i++) {
+            const p = offsets[start + i]!
+            role[p] = source
+            target[p] = r.source[i]!
+            role[p + 1] = tgt
+            target[p + 1] = r.target[i]!
+          }
+        } else {
+          const map = Int32Array.from(t.roles.map(roleOf))
+          const bindingTarget = r.bindingTarget!
+          for (let i = 0; i < chunk.length; i++) {
+            let p = offsets[start + i]!
+            for (let k = t.offsets[i]!; k < t.offsets[i + 1]!; k++, p++) {
+              role[p] = map[t.role[k]!]!
+              targetIsHyperedge[p] = t.isHyperedge[k]!
+              target[p] = bindingTarget[k]!
+            }
+          }
+        }
+      }
+      return { roles, offsets, role, targetIsHyperedge, target }
+    })
+
+  const incidence = (label: string | undefined, kind: "node" | "hyperedge"): Incidence =>
+    memo(incidences, `${kind}:${label ?? ALL}`, () => {
+      const b = bindings(label)
+      const count = kind === "node" ? nodeCount : hyperedgeCount
+      const want = kind === "node" ? 0 : 1
+      const offsets = new Int32Array(count + 1)
+      const n = b.target.length
+      let total = 0
+      for (let k = 0; k < n; k++) {
+        if (b.targetIsHyperedge[k] === want) {
+          offsets[b.target[k]! + 1]++
+          total++
+        }
+      }
+      for (let e = 0; e < count; e++) offsets[e + 1] = offsets[e + 1]! + offsets[e]!
+      const cursor = offsets.slice(0, count)
+      const hyperedges = new Int32Array(total)
+      const role = new Int32Array(total)
+      const binding = new Int32Array(total)
+      for (let h = 0; h < hyperedgeCount; h++) {
+        for (let k = b.offsets[h]!; k < b.offsets[h + 1]!; k++) {
+          if (b.targetIsHyperedge[k] !== want) continue
+          const p = cursor[b.target[k]!]!++
+          hyperedges[p] = h
+          role[p] = b.role[k]!
+          binding[p] = k
+        }
+      }
+      return { roles: b.roles, offsets, hyperedges, role, binding }
+    })
+
+  const labelMask = (
+    cache: Map<string, Uint8Array>,
+    label: string,
+    chunks: ReadonlyArray<NodeChunk | HyperedgeChunk>,
+    starts: Int32Array,
+    count: number,
+    has: (c: number) => boolean
+  ): Uint8Array =>
+    memo(cache, label, () => {
+      const mask = new Uint8Array(count)
+      for (let c = 0; c < chunks.length; c++) if (has(c)) mask.fill(1, starts[c]!, starts[c + 1]!)
+      return mask
+    })
+
+  const take = <C extends NodeChunk | HyperedgeChunk>(
+    cache: Map<string, Arrow.Data>,
+    chunks: ReadonlyArray<C>,
+    count: number,
+    column: (chunk: C, field: string, type: DataType.DataType, start: number, end: number) => Arrow.Data,
+    ordinals: Int32Array,
+    columns: ReadonlyArray<ScanColumn>
+  ): ReadonlyArray<Arrow.Data> =>
+    columns.map((c) => {
+      const whole = memo(cache, `${c.field}\u0000${DataType.display(c.dataType)}`, () =>
+        wholeColumn(chunks.map((chunk) => column(chunk, c.field, c.dataType, 0, chunk.length)), c.dataType, count))
+      return Batch.takeData(whole, ordinals)
+    })
+
+  return {
+    nodeCount,
+    hyperedgeCount,
+    nodeOrdinals: (ids) => snapshot.nodeIds.lookup(ids),
+    hyperedgeOrdinals: (ids) => snapshot.hyperedgeIds.lookup(ids),
+    nodeLabelMask: (label) =>
+      labelMask(nodeMasks, label, snapshot.nodes, snapshot.nodeStarts, nodeCount, (c) => snapshot.nodes[c]!.labels.includes(label)),
+    hyperedgeLabelMask: (label) =>
+      labelMask(hyperedgeMasks, label, snapshot.hyperedges, snapshot.hyperedgeStarts, hyperedgeCount, (c) => snapshot.hyperedges[c]!.label === label),
+    adjacency,
+    bindings,
+    incidence,
+    takeNodes: (ordinals, columns) => take(nodeColumns, snapshot.nodes, nodeCount, nodeColumn, ordinals, columns),
+    takeHyperedges: (ordinals, columns) =>
+      take(hyperedgeColumns, snapshot.hyperedges, hyperedgeCount, hyperedgeColumn, ordinals, columns)
+  }
+}
