@@ -105,6 +105,69 @@ export const graph: fc.Arbitrary<GraphInput> = fc
     }))
   })
 
+/**
+ * A random multigraph for traversal queries: up to 10 nodes with 1–2 labels (some
+ * isolated), binary KNOWS / LIVES_IN edges with parallel copies and self loops, KNOWS
+ * hyperedges given as role bindings (binary with `target` bound first, or ternary and so
+ * not a binary edge), MEETINGs of 2–5 bindings with repeated roles (and nodes), and
+ * REVIEWs binding other hyperedges (`subject`) as well as nodes (`reviewer`).
+ */
+export const multigraph: fc.Arbitrary<GraphInput> = fc
+  .array(nodeArb, { minLength: 0, maxLength: 10 })
+  .chain((nodes) => {
+    const n = nodes.length
+    if (n === 0) return fc.constant<GraphInput>({ nodes: [], edges: [], hyperedges: [] })
+    const node = fc.constantFrom(...nodes.map((_, i) => i + 1))
+    const edgeArb = fc.record({
+      label: fc.constantFrom("KNOWS", "KNOWS", "LIVES_IN"),
+      source: node,
+      target: node,
+      properties: propertiesArb(["score"])
+    })
+    const edgesArb = fc
+      .tuple(
+        fc.array(edgeArb, { maxLength: 14 }),
+        fc.array(fc.nat(), { maxLength: 4 }), // parallel copies of these edges
+        fc.array(fc.tuple(node, fc.constantFrom("KNOWS", "LIVES_IN")), { maxLength: 2 }) // self loops
+      )
+      .map(([edges, copies, loops]) => [
+        ...edges,
+        ...(edges.length === 0 ? [] : copies.map((i) => edges[i % edges.length]!)),
+        ...loops.map(([id, label]) => ({ label, source: id, target: id, properties: {} }))
+      ])
+    const knowsHyper = fc.oneof(
+      fc.tuple(node, node).map(([s, t]) => [{ role: "target", node: t }, { role: "source", node: s }]),
+      fc.tuple(node, node, node).map(([s, t, w]) => [{ role: "source", node: s }, { role: "target", node: t }, { role: "witness", node: w }])
+    ).chain((bindings) => propertiesArb(["score"]).map((properties) => ({ label: "KNOWS", bindings, properties })))
+    const meeting = fc
+      .array(fc.record({ role: fc.constantFrom("attendee", "attendee", "host"), node }), { minLength: 2, maxLength: 5 })
+      .chain((bindings) => propertiesArb(["name"]).map((properties) => ({ label: "MEETING", bindings, properties })))
+    const hyperArb = fc.array(fc.oneof({ weight: 3, arbitrary: meeting }, { weight: 1, arbitrary: knowsHyper }), { maxLength: 4 })
+    return fc.tuple(edgesArb, hyperArb).chain(([edges, hypers]) => {
+      const targets = [...edges.map((_, i) => i + 1), ...hypers.map((_, i) => 1000 + i)]
+      const review = targets.length === 0
+        ? fc.constant([] as Array<Omit<HyperedgeInput, "id">>)
+        : fc.array(
+          fc.tuple(fc.array(fc.constantFrom(...targets), { minLength: 1, maxLength: 2 }), node, propertiesArb(["age"])).map(
+            ([subjects, reviewer, properties]): Omit<HyperedgeInput, "id"> => ({
+              label: "REVIEW",
+              bindings: [...subjects.map((h) => ({ role: "subject", hyperedge: h })), { role: "reviewer", node: reviewer }],
+              properties
+            })
+          ),
+          { maxLength: 2 }
+        )
+      return review.map((reviews): GraphInput => ({
+        nodes: nodes.map((x, i) => ({ id: i + 1, ...x })),
+        edges: edges.map((e, i) => ({ id: i + 1, ...e })),
+        hyperedges: [
+          ...hypers.map((h, i) => ({ id: 1000 + i, ...h })),
+          ...reviews.map((h, i) => ({ id: 2000 + i, ...h }))
+        ]
+      }))
+    })
+  })
+
 // ---------------------------------------------------------------------------
 // Queries from a choice sequence
 // ---------------------------------------------------------------------------
@@ -313,28 +376,61 @@ const orderable = (scope: Scope) =>
 
 const fmt = (e: Expr.Expr): string => Expr.display(e)
 
+/** Options of {@link buildQuery}. */
+export interface QueryOptions {
+  /**
+   * Traversal-heavy queries: some start from a hyperedge scan, and binary expands (more
+   * labels and hop ranges) and role expands (from a node or from a hyperedge) are frequent.
+   */
+  readonly traversal?: boolean
+}
+
+const roles = ["attendee", "host", "subject", "reviewer", "source", "target", "witness"] as const
+
 /** Builds a frame (and its program text) from a choice sequence over a graph. */
-export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>): GeneratedQuery => {
+export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>, options: QueryOptions = {}): GeneratedQuery => {
   const c = new Choices(seq)
+  const traversal = options.traversal ?? false
   let counter = 0
   const fresh = (prefix: string) => `${prefix}${counter++}`
 
-  const build = (depth: number): GeneratedQuery => {
+  const start = (): GeneratedQuery => {
+    if (traversal && c.chance(4)) {
+      const label = c.of<string | undefined>(["MEETING", "REVIEW", "KNOWS", undefined, "MEETING"])
+      const alias = label === undefined || c.chance(2) ? c.of(["h", "g"]) : undefined
+      return {
+        frame: Hypergraph.hyperedges(label, alias === undefined ? {} : { as: alias }),
+        text: `hyperedges(${label === undefined ? "" : JSON.stringify(label)}${alias === undefined ? "" : `, { as: "${alias}" }`})`
+      }
+    }
     const label = c.of<string | undefined>(["Person", "City", "Company", "Person", undefined, "Person", "City", "Ghost"])
     const alias = label === undefined ? c.of(["n", "m"]) : c.of<string | undefined>([undefined, "p", "q"])
-    let frame = Hypergraph.nodes(label, alias === undefined ? {} : { as: alias })
-    let text = `nodes(${label === undefined ? "" : JSON.stringify(label)}${alias === undefined ? "" : `, { as: "${alias}" }`})`
+    return {
+      frame: Hypergraph.nodes(label, alias === undefined ? {} : { as: alias }),
+      text: `nodes(${label === undefined ? "" : JSON.stringify(label)}${alias === undefined ? "" : `, { as: "${alias}" }`})`
+    }
+  }
+
+  const build = (depth: number): GeneratedQuery => {
+    let { frame, text } = start()
     let cut = false
-    const steps = 1 + c.pick(6)
+    const steps = 1 + c.pick(traversal ? 7 : 6)
     for (let s = 0; s < steps && !c.exhausted; s++) {
       const columns = Reference.schemaOf(graph, frame.plan)
       const scope: Scope = { columns, bare: true, safe: cut }
       let next: Hypergraph.Frame | undefined
       let step = ""
-      const op = cut ? c.of(["select", "withColumn", "limit", "offset", "orderBy"]) : c.of([
-        "filter", "filter", "withColumn", "withColumn", "select", "groupBy", "agg", "orderBy", "orderBy",
-        "limit", "offset", "distinct", "union", "unionAll", "rename", "expand", "expand"
-      ])
+      const op = cut
+        ? c.of(["select", "withColumn", "limit", "offset", "orderBy"])
+        : traversal
+        ? c.of([
+          "expand", "expand", "expand", "expandRole", "expandRole", "expandRole", "filter", "filter", "select",
+          "groupBy", "agg", "orderBy", "orderBy", "limit", "offset", "distinct", "withColumn", "rename"
+        ])
+        : c.of([
+          "filter", "filter", "withColumn", "withColumn", "select", "groupBy", "agg", "orderBy", "orderBy",
+          "limit", "offset", "distinct", "union", "unionAll", "rename", "expand", "expand"
+        ])
       switch (op) {
         case "filter": {
           const e = genExpr(c, scope, "bool", 3)
@@ -478,10 +574,12 @@ export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>):
           break
         }
         case "expand": {
-          const edgeLabel = c.of<string | undefined>(["KNOWS", "LIVES_IN", undefined])
-          const to = c.of<string | undefined>([undefined, "Person", "City"])
+          const edgeLabel = c.of<string | undefined>(traversal ? ["KNOWS", "LIVES_IN", undefined, "KNOWS", "MEETING"] : ["KNOWS", "LIVES_IN", undefined])
+          const to = c.of<string | undefined>(traversal ? [undefined, "Person", "City", "Company"] : [undefined, "Person", "City"])
           const as = to === undefined || c.chance(2) ? fresh("t") : undefined
-          const hops = c.of<number | readonly [number, number]>([1, 1, 1, 2, [1, 2], [1, 1]])
+          const hops = c.of<number | readonly [number, number]>(
+            traversal ? [1, 1, 1, 2, [1, 2], [1, 1], [1, 3], 3, [2, 3]] : [1, 1, 1, 2, [1, 2], [1, 1]]
+          )
           const edgeAs = (hops === 1 || Array.isArray(hops) && hops[1] === 1) && c.chance(3) ? fresh("e") : undefined
           const options: Hypergraph.ExpandOptions = {
             direction: c.of(["out", "in", "both"] as const),
@@ -493,6 +591,41 @@ export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>):
           const optional = c.chance(4)
           next = optional ? frame.optionalExpand(edgeLabel, options) : frame.expand(edgeLabel, options)
           step = `.${optional ? "optionalExpand" : "expand"}(${edgeLabel === undefined ? "undefined" : JSON.stringify(edgeLabel)}, ${JSON.stringify(options)})`
+          break
+        }
+        case "expandRole": {
+          const fromHyperedge = c.chance(2)
+          const toRole = c.of(roles)
+          const to = c.of<string | undefined>([undefined, "Person", "City", "MEETING", "KNOWS", undefined])
+          const as = to === undefined || c.chance(2) ? fresh("t") : undefined
+          const optional = c.chance(4)
+          if (fromHyperedge) {
+            // From the frame's last hyperedge; `expand(role)` says the same when no node is bound.
+            const viaExpand = c.chance(3)
+            const opts = { ...(to === undefined ? {} : { to }), ...(as === undefined ? {} : { as }) }
+            if (viaExpand) {
+              next = optional ? frame.optionalExpand(toRole, opts) : frame.expand(toRole, opts)
+              step = `.${optional ? "optionalExpand" : "expand"}(${JSON.stringify(toRole)}, ${JSON.stringify(opts)})`
+            } else {
+              const roleOptions: Hypergraph.ExpandRoleOptions = { ...opts, ...(optional ? { optional } : {}) }
+              next = frame.expandRole(toRole, roleOptions)
+              step = `.expandRole(${JSON.stringify(toRole)}, ${JSON.stringify(roleOptions)})`
+            }
+            break
+          }
+          const fromRole = c.of(roles)
+          const edgeLabel = c.of<string | undefined>(["MEETING", undefined, "REVIEW", "KNOWS", "MEETING"])
+          const edgeAs = edgeLabel === undefined || c.chance(3) ? (c.chance(2) ? fresh("e") : undefined) : undefined
+          const roleOptions: Hypergraph.ExpandRoleOptions = {
+            fromRole,
+            ...(edgeLabel === undefined ? {} : { edgeLabel }),
+            ...(to === undefined ? {} : { to }),
+            ...(as === undefined ? {} : { as }),
+            ...(edgeAs === undefined ? {} : { edgeAs }),
+            ...(optional ? { optional } : {})
+          }
+          next = frame.expandRole(toRole, roleOptions)
+          step = `.expandRole(${JSON.stringify(toRole)}, ${JSON.stringify(roleOptions)})`
           break
         }
         case "rename": {
@@ -516,7 +649,7 @@ export const buildQuery = (graph: Catalog.RefGraph, seq: ReadonlyArray<number>):
     }
     return { frame, text }
   }
-  const query = build(1)
+  const query = build(traversal ? 0 : 1)
   // A query whose final output has an incompatible column would be a TypeMismatch: select it away.
   const columns = Reference.schemaOf(graph, query.frame.plan)
   if (columns.some((x) => x.conflict !== undefined)) {
@@ -539,3 +672,6 @@ export const testCase: fc.Arbitrary<readonly [GraphInput, ReadonlyArray<number>]
 
 /** Builds the reference graph of a generated graph. */
 export const refGraph = (input: GraphInput): Catalog.RefGraph => Catalog.make(input)
+
+/** A (multigraph, choice sequence) case for traversal queries: build with `buildQuery(…, { traversal: true })`. */
+export const traversalCase: fc.Arbitrary<readonly [GraphInput, ReadonlyArray<number>]> = fc.tuple(multigraph, choices)

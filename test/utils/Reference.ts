@@ -275,7 +275,7 @@ const run = (ctx: Ctx, plan: LogicalPlan.LogicalPlan, schemaOnly = false): Relat
     case "Expand":
       return expand(ctx, go(plan.input), plan, schemaOnly)
     case "RoleExpand":
-      throw new Error(`reference: ${plan._tag} is not implemented yet`)
+      return roleExpand(ctx, go(plan.input), plan, schemaOnly)
   }
 }
 
@@ -360,6 +360,21 @@ const entityValues = (
 /** Binary expand (SEMANTICS §5 Expand, §10 Expand columns / Hops / Binary edge). */
 const expand = (ctx: Ctx, input: Relation, plan: LogicalPlan.Expand, schemaOnly: boolean): Relation => {
   const anchor = input.anchor
+  if (anchor === undefined && plan.edgeLabel !== undefined && input.entities.some((e) => e.kind === "hyperedge")) {
+    // `expand(role)` on a frame with hyperedges and no node: the role expand of its hyperedge.
+    if (plan.minHops !== 1 || plan.maxHops !== 1 || plan.edgeAlias !== undefined || plan.direction !== "out") {
+      invalid("InvalidExpand", "hops, direction and edgeAs do not apply to expand(role) from a hyperedge")
+    }
+    return roleExpandRows(ctx, input, {
+      toRole: plan.edgeLabel,
+      optional: plan.optional,
+      fromRole: undefined,
+      edgeLabel: undefined,
+      to: plan.to,
+      alias: plan.alias,
+      edgeAlias: undefined
+    }, schemaOnly)
+  }
   const anchorAt = anchor === undefined ? -1 : input.columns.findIndex((c) => c.name === `${anchor}._id`)
   if (anchor === undefined || anchorAt < 0) invalid("InvalidExpand", "the frame has no anchor node")
   const { minHops, maxHops } = plan
@@ -375,7 +390,9 @@ const expand = (ctx: Ctx, input: Relation, plan: LogicalPlan.Expand, schemaOnly:
   const qualifiers = [target!, ...(edgeQ === undefined ? [] : [edgeQ])]
   if (edgeQ === target) invalid("DuplicateQualifier", target!)
   for (const q of qualifiers) {
-    if (input.entities.some((e) => e.qualifier === q)) invalid("DuplicateQualifier", q)
+    const taken = input.entities.some((e) => e.qualifier === q) ||
+      input.columns.some((c) => c.qualifier === q || c.name.startsWith(`${q}.`))
+    if (taken) invalid("DuplicateQualifier", q)
   }
   const nodeProps = sortedProps(ctx.graph.nodeTypes, plan.to)
   const edgeProps = edgeQ === undefined ? [] : sortedProps(ctx.graph.hyperedgeTypes, plan.edgeLabel)
@@ -428,6 +445,127 @@ const expand = (ctx: Ctx, input: Relation, plan: LogicalPlan.Expand, schemaOnly:
     }
     if (results.length === 0 && plan.optional) {
       rows.push([...row, ...entityValues(undefined, nodeProps), ...(edgeQ === undefined ? [] : entityValues(undefined, edgeProps))])
+    }
+  }
+  return { ...base, rows, determinism: contentDependent(input.determinism) }
+}
+
+/** What a role expand asks for (the fields of `LogicalPlan.RoleExpand`). */
+interface RoleExpandSpec {
+  readonly toRole: string
+  readonly optional: boolean
+  readonly fromRole: string | undefined
+  readonly edgeLabel: string | undefined
+  readonly to: string | undefined
+  readonly alias: string | undefined
+  readonly edgeAlias: string | undefined
+}
+
+const roleExpand = (ctx: Ctx, input: Relation, plan: LogicalPlan.RoleExpand, schemaOnly: boolean): Relation =>
+  roleExpandRows(ctx, input, {
+    toRole: plan.toRole,
+    optional: plan.optional,
+    fromRole: plan.fromRole,
+    edgeLabel: plan.edgeLabel,
+    to: plan.to,
+    alias: plan.alias,
+    edgeAlias: plan.edgeAlias
+  }, schemaOnly)
+
+/** Columns of a hyperedge bound under `q`: `_id`, `_label`, `_arity`, then properties by name. */
+const hyperedgeColumns = (q: string, props: ReadonlyArray<readonly [string, Catalog.PropertyType]>): Array<RefColumn> => {
+  const [id, label, ...rest] = entityColumns(q, props)
+  return [id!, label!, { name: `${q}._arity`, qualifier: q, field: "_arity", type: DataType.Int64 }, ...rest]
+}
+
+const hyperedgeValues = (
+  e: Catalog.RefEntity | undefined,
+  props: ReadonlyArray<readonly [string, Catalog.PropertyType]>
+): Array<Value> => {
+  const [id, label, ...rest] = entityValues(e, props)
+  return [id!, label!, e === undefined ? null : BigInt(e.bindings.length), ...rest]
+}
+
+/**
+ * Role expand (SEMANTICS §1, §5 Role expand). From the frame's last hyperedge (no
+ * `fromRole`): one row per binding under `toRole`. From the anchor node: for each binding
+ * of the anchor under `fromRole` in a hyperedge of `edgeLabel`, one row per binding under
+ * `toRole` other than that same binding. Only bindings to an entity of the target's kind
+ * (a hyperedge when `to` names a hyperedge label and no node label, else a node) carrying
+ * `to` match. From a node, the hyperedge's columns follow under `edgeAs`, else its label.
+ */
+const roleExpandRows = (ctx: Ctx, input: Relation, plan: RoleExpandSpec, schemaOnly: boolean): Relation => {
+  const fromHyperedge = plan.fromRole === undefined
+  const hyperedgeEntities = input.entities.filter((e) => e.kind === "hyperedge")
+  if (fromHyperedge && hyperedgeEntities.length === 0) invalid("InvalidExpand", "expandRole without fromRole needs a hyperedge")
+  if (!fromHyperedge && input.anchor === undefined) invalid("InvalidExpand", "expandRole with fromRole needs a node anchor")
+  const anchor = fromHyperedge ? hyperedgeEntities[hyperedgeEntities.length - 1]!.qualifier : input.anchor!
+  const anchorAt = input.columns.findIndex((c) => c.name === `${anchor}._id`)
+  if (anchorAt < 0) invalid("InvalidExpand", `no ${anchor}._id column`)
+  const target = plan.alias ?? plan.to
+  if (target === undefined) invalid("MissingAlias", "a role expand without `to` needs `as`")
+  const hyperTarget = plan.to !== undefined && ctx.graph.hyperedgeTypes.has(plan.to) && !ctx.graph.nodeTypes.has(plan.to)
+  const edgeQ = fromHyperedge ? undefined : (plan.edgeAlias ?? plan.edgeLabel)
+  const qualifiers = [target!, ...(edgeQ === undefined ? [] : [edgeQ])]
+  if (edgeQ === target) invalid("DuplicateQualifier", target!)
+  for (const q of qualifiers) {
+    const taken = input.entities.some((e) => e.qualifier === q) ||
+      input.columns.some((c) => c.qualifier === q || c.name.startsWith(`${q}.`))
+    if (taken) invalid("DuplicateQualifier", q)
+  }
+  const targetProps = sortedProps(hyperTarget ? ctx.graph.hyperedgeTypes : ctx.graph.nodeTypes, plan.to)
+  const edgeProps = edgeQ === undefined ? [] : sortedProps(ctx.graph.hyperedgeTypes, plan.edgeLabel)
+  const columns = [
+    ...input.columns,
+    ...(hyperTarget ? hyperedgeColumns(target!, targetProps) : entityColumns(target!, targetProps)),
+    ...(edgeQ === undefined ? [] : hyperedgeColumns(edgeQ, edgeProps))
+  ]
+  checkDuplicates(columns.map((c) => c.name))
+  const entities: Array<RefBinding> = [
+    ...input.entities,
+    { qualifier: target!, kind: hyperTarget ? "hyperedge" : "node", labels: plan.to === undefined ? [] : [plan.to] },
+    ...(edgeQ === undefined ? [] : [{ qualifier: edgeQ, kind: "hyperedge" as const, labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] }])
+  ]
+  const base = { columns, entities, anchor: hyperTarget ? input.anchor : target, segments: undefined }
+  if (schemaOnly) return { ...base, rows: [], determinism: input.determinism }
+  const nodesById = new Map(ctx.graph.nodes.map((n) => [n.id, n]))
+  const hyperedgesById = new Map(ctx.graph.hyperedges.map((h) => [h.id, h]))
+  const targetKind = hyperTarget ? "hyperedge" : "node"
+  /** The entity bound by a binding when it is of the target's kind and carries `to`. */
+  const targetOf = (b: Catalog.RefEntity["bindings"][number]): Catalog.RefEntity | undefined => {
+    if (b.kind !== targetKind) return undefined
+    const e = (b.kind === "node" ? nodesById : hyperedgesById).get(b.id)
+    return e !== undefined && (plan.to === undefined || e.labels.includes(plan.to)) ? e : undefined
+  }
+  const targetValues = (e: Catalog.RefEntity | undefined) => (hyperTarget ? hyperedgeValues(e, targetProps) : entityValues(e, targetProps))
+  const rows: Array<ReadonlyArray<Value>> = []
+  for (const row of input.rows) {
+    const id = row[anchorAt]
+    const found: Array<readonly [Catalog.RefEntity, Catalog.RefEntity]> = [] // (target, hyperedge)
+    if (typeof id === "bigint" && fromHyperedge) {
+      const h = hyperedgesById.get(id)
+      for (const b of h?.bindings ?? []) {
+        const t = b.role === plan.toRole ? targetOf(b) : undefined
+        if (t !== undefined) found.push([t, h!])
+      }
+    } else if (typeof id === "bigint") {
+      for (const h of ctx.graph.hyperedges) {
+        if (plan.edgeLabel !== undefined && h.labels[0] !== plan.edgeLabel) continue
+        h.bindings.forEach((own, i) => {
+          if (own.role !== plan.fromRole || own.kind !== "node" || own.id !== id) return
+          h.bindings.forEach((b, j) => {
+            if (j === i && plan.fromRole === plan.toRole) return
+            const t = b.role === plan.toRole ? targetOf(b) : undefined
+            if (t !== undefined) found.push([t, h])
+          })
+        })
+      }
+    }
+    for (const [t, h] of found) {
+      rows.push([...row, ...targetValues(t), ...(edgeQ === undefined ? [] : hyperedgeValues(h, edgeProps))])
+    }
+    if (found.length === 0 && plan.optional) {
+      rows.push([...row, ...targetValues(undefined), ...(edgeQ === undefined ? [] : hyperedgeValues(undefined, edgeProps))])
     }
   }
   return { ...base, rows, determinism: contentDependent(input.determinism) }
