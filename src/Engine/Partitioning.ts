@@ -20,11 +20,7 @@ import * as Batch from "./Batch.js"
 import * as DataType from "./DataType.js"
 import * as Expr from "./Expr.js"
 import * as Column from "./Kernels/Column.js"
-
-// TEMPORARY until Kernels/Hash.ts lands (its `hashColumns` is the one deterministic hash).
-const hashColumns = (_columns: ReadonlyArray<Arrow.Data>, _length: number): Uint32Array => {
-  throw new Error("Partitioning: Kernels/Hash.hashColumns is not available yet")
-}
+import { hashColumns } from "./Kernels/Hash.js"
 
 // ---------------------------------------------------------------------------
 // Specs (plain data: they travel inside plans and stages)
