@@ -23,17 +23,21 @@
  * @since 0.1.0
  */
 import * as Arrow from "apache-arrow"
+import * as Effect from "effect/Effect"
 import * as DataType from "../DataType.js"
 import * as Evaluator from "../Evaluator.js"
-import { ArithmeticOverflow } from "../ExecutionError.js"
+import { ArithmeticOverflow, type ExecutionError } from "../ExecutionError.js"
 import * as Expr from "../Expr.js"
 import type { AggregateSpec, HashAggregateExec } from "../PhysicalPlan.js"
 import * as PhysicalSchema from "../PhysicalSchema.js"
 import * as Column from "./Column.js"
 import * as Hash from "./Hash.js"
 import { concatData, emptyData, takeData } from "./internal/batch.js"
-import { fail } from "./internal/failure.js"
+import { fail, isKernelFailure } from "./internal/failure.js"
 import { GroupTable } from "./internal/groupTable.js"
+
+/** The hash table from group-key rows to dense group ids that feeds the accumulators. */
+export { GroupTable }
 
 // ---------------------------------------------------------------------------
 // Types and partial schemas
@@ -781,3 +785,13 @@ export const make = (spec: AggregateSpec, argType?: DataType.DataType): Accumula
       return distinct(valueType(spec)!, "list")
   }
 }
+
+/** Runs synchronous accumulator work, turning a thrown kernel failure (Int64 overflow) into a typed failure. */
+export const guard = <A>(f: () => A): Effect.Effect<A, ExecutionError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(f())
+    } catch (e) {
+      return isKernelFailure(e) ? Effect.fail(e.error) : Effect.die(e)
+    }
+  })
