@@ -44,7 +44,7 @@ const heapNow = (): number => {
   return m.heapUsed + m.external
 }
 
-/** Runs `f` once after a GC and reports its wall time, its result and the memory growth (peak sampled every 2 ms). */
+/** Runs `f` once after a GC and reports its wall time, its result and the memory growth (peak sampled every 10 ms). */
 export const measure = async <A>(f: () => Promise<A> | A): Promise<{ readonly ms: number; readonly value: A; readonly memory: MemoryDelta }> => {
   gc()
   const baseHeap = heapNow()
@@ -57,7 +57,7 @@ export const measure = async <A>(f: () => Promise<A> | A): Promise<{ readonly ms
     if (h > peakHeap) peakHeap = h
     if (r > peakRss) peakRss = r
   }
-  const timer = setInterval(sample, 2)
+  const timer = setInterval(sample, 10)
   const start = performance.now()
   let value: A
   try {

@@ -102,14 +102,14 @@ export const table = (result: BenchResult): string => {
       q.id, ms(q.engine.medianMs), ms(q.reference.medianMs), q.ratio.toFixed(2), ms(q.engine.warmupMs),
       String(q.outputRows), rate(q.engine.rowsPerSec), rate(q.reference.rowsPerSec),
       mb(q.engine.heapDeltaBytes), mb(q.engine.rssDeltaBytes), mb(q.engine.peakReservationBytes),
-      mb(q.reference.heapDeltaBytes), q.check === "ok" ? "ok" : "MISMATCH"
+      mb(q.reference.heapDeltaBytes), q.check === "ok" ? "ok" : q.check.startsWith("engine failed") ? "FAILED" : "MISMATCH"
     ])
   }
   const notes = [
     `load: engine = makeFromArrow ${ms(l.engineStorageMs)} ms + first-use index ${ms(l.engineIndexMs)} ms; reference = typed arrays + dictionary codes + CSR`,
     "Mrows/s = (persons scanned + edges traversed) / median time; heapΔ = peak (heapUsed + external) growth; resv = engine's peak memory reservation",
     ...result.queries.map((q) => `${q.id}: ${q.description}`),
-    ...result.queries.filter((q) => q.check !== "ok").map((q) => `${q.id} MISMATCH: ${q.check}`)
+    ...result.queries.filter((q) => q.check !== "ok").map((q) => `${q.id} ${q.check.startsWith("engine failed") ? "FAILED" : "MISMATCH"}: ${q.check}`)
   ]
   return [header, pad(rows), ...notes].join("\n")
 }
