@@ -40,7 +40,7 @@ const scramble = (k: number): number => Math.imul((Math.imul(k, C1) << 15) | (Ma
 /** One mixing step: `h' = rotl(h ⊕ scramble(k), 13) · 5 + 0xe6546b64` where `scramble(k) = rotl(k · C1, 15) · C2` (32-bit). */
 export const mixWord = (h: number, k: number): number => {
   h ^= scramble(k)
-  h = (h << 13) | (h >>> 17)
+  h = (h << 13) | (h >>> 19)
   return (Math.imul(h, 5) + 0xe6546b64) | 0
 }
 
