@@ -15,10 +15,11 @@ which is answered by exactly one task event:
 - ``createWorkers {count, command, env?, cwd?}`` -> ``{workers: [{worker, nodeId, actorPid, workerPid}]}``
 - ``put`` + one blob -> ``{ref}``
 - ``submit {task, worker?, spec, numOutputs, snapshot?, graph?, inputs}`` -> event
-  ``taskDone {task, outputs, meta}`` or ``taskFailed {task, kind, detail, error?, lost?}``
+  ``taskDone {task, outputs, meta}`` or ``taskFailed {task, kind, detail, worker?, error?, lost?}``
 - ``get {refs}`` -> reply with one blob per ref (final gather only)
 - ``cancel {task}`` -> ``{cancelled}``; the task still ends with one task event
 - ``release {refs}`` -> ``{released}``
+- ``workers`` -> ``{workers: [{worker, workerPid}]}`` (0 when a Node worker is not running)
 - ``nodes`` -> ``{nodes}``;  ``ping`` -> ``{refs, tasks}``;  ``shutdown`` -> reply, then exit
 - events ``nodeDied {nodeId}`` when a node that was alive is reported dead.
 
@@ -225,6 +226,12 @@ class Bridge:
         started = ray.get([handle.start.remote() for _, handle in created])
         self.reply(h["id"], workers=[{"worker": index, **info} for (index, _), info in zip(created, started)])
 
+    def on_workers(self, h, _blobs):
+        ray = self.require_ray()
+        handles = [a["handle"] for a in self.actors]
+        pids = ray.get([handle.worker_pid.remote() for handle in handles], timeout=float(h.get("timeoutS") or 30))
+        self.reply(h["id"], workers=[{"worker": i, "workerPid": pid} for i, pid in enumerate(pids)])
+
     def on_put(self, h, blobs):
         ray = self.require_ray()
         if len(blobs) != 1:
@@ -268,13 +275,15 @@ class Bridge:
             kind, detail, error, lost = self.classify_task(e)
             if entry["cancelled"] and kind == "WORKER_DIED":
                 kind = "CANCELLED"
-            self.task_failed(task, kind, detail, error, lost)
+            self.task_failed(task, kind, detail, error, lost, worker=f"ray:{entry['worker']}")
             return
         outputs = [self.register(r) for r in entry["outputs"]]
         self.send({"type": "taskDone", "task": task, "outputs": outputs, "meta": meta})
 
-    def task_failed(self, task, kind, detail, error=None, lost=None):
+    def task_failed(self, task, kind, detail, error=None, lost=None, worker=None):
         event = {"type": "taskFailed", "task": task, "kind": kind, "detail": detail}
+        if worker is not None:
+            event["worker"] = worker
         if error is not None:
             event["error"] = error
         if lost:
