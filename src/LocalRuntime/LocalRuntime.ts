@@ -15,10 +15,10 @@ import * as Batch from "../Engine/Batch.js"
 import * as ExecutionContext from "../Engine/ExecutionContext.js"
 import type { ExecutionError } from "../Engine/ExecutionError.js"
 import { Storage, type StorageService } from "../Engine/Storage.js"
+import * as Explain from "../Planner/Explain.js"
 import * as QueryPlanner from "../Planner/QueryPlanner.js"
 import type { LogicalPlan } from "../Query/LogicalPlan.js"
 import { type ExplainOptions, type RunOptions, Runtime, type RuntimeService } from "../Query/Runtime.js"
-import * as Explain from "./internal/explainText.js"
 import * as LocalExecutor from "./LocalExecutor.js"
 
 /** Options of {@link layerWith}. */
@@ -76,14 +76,7 @@ export const make = (
           Stream.provideService(LocalExecutor.execute(prepared.physical), ExecutionContext.ExecutionContext, context)
         )
       }
-      return [
-        "== Logical Plan ==",
-        Explain.logical(prepared.logical),
-        "== Optimized Plan ==",
-        Explain.logical(prepared.optimized),
-        "== Physical Plan ==",
-        Explain.physical(prepared.physical, options?.analyze === true ? context.metrics : undefined)
-      ].join("\n")
+      return Explain.render(prepared, options?.analyze === true ? context.metrics : undefined)
     })
 
   return { execute, explain }

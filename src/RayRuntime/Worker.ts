@@ -27,13 +27,13 @@ import { arrowSchema } from "../Operators/internal/schema.js"
 import * as FrameCodec from "./FrameCodec.js"
 import * as Ipc from "./internal/ipc.js"
 import * as Protocol from "./Protocol.js"
-import type { OperatorCounters, TaskSpec } from "./Protocol.js"
+import type { TaskSpec } from "./Protocol.js"
 
 /** What a task produced: one Arrow IPC object per output partition, with its row count. */
 export interface TaskOutcome {
   readonly outputs: ReadonlyArray<Uint8Array>
   readonly rows: ReadonlyArray<number>
-  readonly operators: ReadonlyArray<typeof OperatorCounters.Encoded>
+  readonly operators: ReadonlyArray<Protocol.OperatorCounters>
   readonly runMs: number
 }
 
@@ -94,7 +94,7 @@ export const runTask = (
     )
     const schema = arrowSchema(plan.output)
     const outputs = parts.map((batches) => Ipc.encode(schema, batches))
-    const operators = context.metrics.operators().map((m) => ({
+    const operators = context.metrics.operators().map((m) => new Protocol.OperatorCounters({
       operatorId: m.operatorId,
       operator: m.operator,
       rowsIn: m.rowsIn,
@@ -197,7 +197,7 @@ export const serve = (options: ServeOptions): Server => {
             _tag: "Done",
             id,
             outputs: outcome.outputs.map((bytes, p) => ({ rows: outcome.rows[p]!, bytes: bytes.byteLength })),
-            operators: outcome.operators.map((o) => new Protocol.OperatorCounters(o)),
+            operators: outcome.operators,
             runMs: outcome.runMs
           },
           outcome.outputs

@@ -56,7 +56,7 @@ export const idCol = c("_id", DataType.Int64)
 const jsValue = (v: unknown): unknown => {
   if (v === null || v === undefined) return null
   if (typeof v === "object" && v !== null && "toArray" in v && typeof (v as { toArray: unknown }).toArray === "function") {
-    return [...(v as Iterable<unknown>)].map(jsValue)
+    return [...(v as unknown as Iterable<unknown>)].map(jsValue)
   }
   return v
 }

@@ -32,6 +32,25 @@ const wholeColumn = (pieces: ReadonlyArray<Arrow.Data>, type: DataType.DataType,
   return Batch.column(Batch.concat(schema, pieces.map((p) => Batch.make(schema, [p]))), 0)
 }
 
+/**
+ * A chunk's column typed as asked, or all NULL when the chunk stores the property with a
+ * type that does not convert to the asked one. The asked type is the planner's type for
+ * the labels an expand may emit (e.g. Null for a property that is all-NULL in the `to`
+ * label, Int64 where another label holds Float64): chunks of other labels still form part
+ * of the whole-snapshot column, but their rows are never taken.
+ */
+const columnOrNull = <C>(
+  chunk: C & { readonly length: number },
+  c: ScanColumn,
+  column: (chunk: C, field: string, type: DataType.DataType, start: number, end: number) => Arrow.Data
+): Arrow.Data => {
+  try {
+    return column(chunk, c.field, c.dataType, 0, chunk.length)
+  } catch {
+    return Batch.castData(Arrow.makeData({ type: new Arrow.Null(), length: chunk.length }), c.dataType)
+  }
+}
+
 /** Builds the (lazy) graph index of a snapshot. */
 export const make = (snapshot: Snapshot): GraphIndex => {
   const nodeCount = snapshot.nodeStarts[snapshot.nodes.length]!
@@ -206,7 +225,7 @@ export const make = (snapshot: Snapshot): GraphIndex => {
   ): ReadonlyArray<Arrow.Data> =>
     columns.map((c) => {
       const whole = memo(cache, `${c.field}\u0000${DataType.display(c.dataType)}`, () =>
-        wholeColumn(chunks.map((chunk) => column(chunk, c.field, c.dataType, 0, chunk.length)), c.dataType, count))
+        wholeColumn(chunks.map((chunk) => columnOrNull(chunk, c, column)), c.dataType, count))
       return Batch.takeData(whole, ordinals)
     })
 
