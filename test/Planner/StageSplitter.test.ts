@@ -354,6 +354,30 @@ describe("StageSplitter: running the stages gives the local result", () => {
       expect(graph.stages.length).toBe(2)
     }))
 
+  it.effect("the unsplit distributed plan runs in one process: an Exchange is a pass-through", () =>
+    Effect.gen(function*() {
+      const { storage, snapshot, catalog } = yield* setup
+      const frame = person().expand("KNOWS", { to: "Person", as: "f" }).groupBy("f.city").agg({ n: count() })
+      const resolved = yield* Resolver.resolve(frame.plan, catalog, defaultConfig)
+      const local = yield* LocalPhysicalPlanner.plan(resolved.plan, catalog, defaultConfig)
+      const run = (plan: PhysicalPlan.PhysicalPlan) =>
+        collect(Execute.execute(plan)).pipe(Effect.provideService(ExecutionContext, makeContext({ storage, snapshot })))
+      const distributed = DistributedPlanner.plan(local, 1)
+      expect(distributed._tag).toBe("ExchangeExec")
+      expect(sortedRows(yield* run(distributed))).toEqual(sortedRows(yield* run(local)))
+    }))
+
+  it.effect("a StageInputExec outside a stage task is a defect", () =>
+    Effect.gen(function*() {
+      const { storage, snapshot } = yield* setup
+      const node = new PhysicalPlan.StageInputExec({ id: 0, output: PhysicalSchema.empty, stage: 3, mode: Partitioning.gather })
+      const exit = yield* Effect.exit(
+        collect(Execute.execute(node)).pipe(Effect.provideService(ExecutionContext, makeContext({ storage, snapshot })))
+      )
+      expect(exit._tag).toBe("Failure")
+      expect(String(exit)).toMatch(/StageInputs/)
+    }))
+
   it.effect("limit without sort keeps the count", () =>
     Effect.gen(function*() {
       const { actual } = yield* both(person().offset(50).limit(20), 3)
