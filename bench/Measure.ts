@@ -44,8 +44,18 @@ const heapNow = (): number => {
   return m.heapUsed + m.external
 }
 
-/** Runs `f` once after a GC and reports its wall time, its result and the memory growth (peak sampled every 10 ms). */
-export const measure = async <A>(f: () => Promise<A> | A): Promise<{ readonly ms: number; readonly value: A; readonly memory: MemoryDelta }> => {
+/** One measured run. */
+export interface Measured<A> {
+  readonly value: A
+  /** Wall time (ms). */
+  readonly ms: number
+  /** Process CPU time, user + system (ms): robust when other processes compete for the cores. */
+  readonly cpuMs: number
+  readonly memory: MemoryDelta
+}
+
+/** Runs `f` once after a GC and reports its wall and CPU time, its result and the memory growth (peak sampled every 10 ms). */
+export const measure = async <A>(f: () => Promise<A> | A): Promise<Measured<A>> => {
   gc()
   const baseHeap = heapNow()
   const baseRss = process.memoryUsage.rss()
@@ -58,6 +68,7 @@ export const measure = async <A>(f: () => Promise<A> | A): Promise<{ readonly ms
     if (r > peakRss) peakRss = r
   }
   const timer = setInterval(sample, 10)
+  const cpuStart = process.cpuUsage()
   const start = performance.now()
   let value: A
   try {
@@ -66,6 +77,7 @@ export const measure = async <A>(f: () => Promise<A> | A): Promise<{ readonly ms
     clearInterval(timer)
   }
   const ms = performance.now() - start
+  const cpu = process.cpuUsage(cpuStart)
   sample()
-  return { ms, value, memory: { heap: peakHeap - baseHeap, rss: peakRss - baseRss } }
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, value, memory: { heap: peakHeap - baseHeap, rss: peakRss - baseRss } }
 }

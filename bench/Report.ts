@@ -10,6 +10,8 @@ import * as path from "node:path"
 export interface SideResult {
   /** Median wall time of the timed runs (ms). */
   readonly medianMs: number
+  /** Median process CPU time (user + system, ms) of the timed runs. */
+  readonly medianCpuMs: number
   /** Every timed run (ms). */
   readonly runsMs: ReadonlyArray<number>
   /** The untimed warm-up run (ms); for the engine it includes first-use work. */
@@ -33,8 +35,10 @@ export interface QueryResult {
   readonly workRows: number
   readonly engine: SideResult
   readonly reference: SideResult
-  /** engine median / reference median. */
+  /** engine median / reference median (wall time). */
   readonly ratio: number
+  /** engine median / reference median (CPU time). */
+  readonly cpuRatio: number
   readonly check: "ok" | string
 }
 
@@ -47,6 +51,9 @@ export interface LoadResult {
   readonly engineMs: number
   readonly referenceMs: number
   readonly ratio: number
+  /** CPU time of each side's load, including the engine's GC threads (ms). */
+  readonly engineCpuMs: number
+  readonly referenceCpuMs: number
   readonly engineHeapDeltaBytes: number
   readonly referenceHeapDeltaBytes: number
 }
@@ -66,6 +73,9 @@ export interface BenchResult {
     readonly node: string
     readonly date: string
     readonly maxRssBytes: number
+    /** 1/5/15-minute load averages at the end: above `cpus`, other processes competed for the cores. */
+    readonly loadAverage: ReadonlyArray<number>
+    readonly cpus: number
   }
   readonly load: LoadResult
   readonly queries: ReadonlyArray<QueryResult>
@@ -86,20 +96,21 @@ export const table = (result: BenchResult): string => {
   const m = result.meta
   const header = [
     `Grism bench — scale ${m.scale} (${m.persons} Person, ${m.knows} KNOWS, ${m.companies} Company, ${m.worksAt} WORKS_AT),`,
-    `seed ${m.seed}, runtime ${m.runtime}, median of ${m.runs} runs after a warm-up; generated in ${ms(m.generateMs)} ms; node ${m.node}`
+    `seed ${m.seed}, runtime ${m.runtime}, median of ${m.runs} runs after a warm-up; generated in ${ms(m.generateMs)} ms; node ${m.node}`,
+    `load average ${m.loadAverage.map((x) => x.toFixed(1)).join(" ")} on ${m.cpus} cores${m.loadAverage[0]! > m.cpus ? " (cores shared with other processes: wall times are inflated; the cpu ratio is steadier)" : ""}`
   ].join("\n")
   const rows: Array<Array<string>> = [[
-    "query", "engine ms", "ref ms", "ratio", "eng warm ms", "out rows", "eng Mrows/s", "ref Mrows/s",
+    "query", "engine ms", "ref ms", "ratio", "cpu ratio", "eng warm ms", "out rows", "eng Mrows/s", "ref Mrows/s",
     "eng heapΔ MB", "eng rssΔ MB", "eng resv MB", "ref heapΔ MB", "check"
   ]]
   const l = result.load
   rows.push([
-    "load", ms(l.engineMs), ms(l.referenceMs), l.ratio.toFixed(2), "-", "-", "-", "-",
+    "load", ms(l.engineMs), ms(l.referenceMs), l.ratio.toFixed(2), "-", "-", "-", "-", "-",
     mb(l.engineHeapDeltaBytes), "-", "-", mb(l.referenceHeapDeltaBytes), "-"
   ])
   for (const q of result.queries) {
     rows.push([
-      q.id, ms(q.engine.medianMs), ms(q.reference.medianMs), q.ratio.toFixed(2), ms(q.engine.warmupMs),
+      q.id, ms(q.engine.medianMs), ms(q.reference.medianMs), q.ratio.toFixed(2), q.cpuRatio.toFixed(2), ms(q.engine.warmupMs),
       String(q.outputRows), rate(q.engine.rowsPerSec), rate(q.reference.rowsPerSec),
       mb(q.engine.heapDeltaBytes), mb(q.engine.rssDeltaBytes), mb(q.engine.peakReservationBytes),
       mb(q.reference.heapDeltaBytes), q.check === "ok" ? "ok" : q.check.startsWith("engine failed") ? "FAILED" : "MISMATCH"

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import type * as Arrow from "apache-arrow"
+import * as os from "node:os"
 import * as Check from "./Check.js"
 import * as Engine from "./Engine.js"
 import * as Measure from "./Measure.js"
@@ -70,9 +71,11 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
 
 const log = (message: string) => console.error(`[bench] ${message}`)
 
+type Run = Omit<Measure.Measured<unknown>, "value">
+
 const side = (
   warmupMs: number,
-  runs: ReadonlyArray<{ readonly ms: number; readonly memory: Measure.MemoryDelta }>,
+  runs: ReadonlyArray<Run>,
   work: number,
   peakReservationBytes?: number
 ): Report.SideResult => {
@@ -80,6 +83,7 @@ const side = (
   const medianMs = Measure.median(runsMs)
   return {
     medianMs,
+    medianCpuMs: Measure.median(runs.map((r) => r.cpuMs)),
     runsMs,
     warmupMs,
     rowsPerSec: medianMs > 0 ? (work / medianMs) * 1000 : 0,
@@ -118,11 +122,11 @@ const main = async (): Promise<number> => {
     // Reference: warm-up, then timed runs.
     const refWarm = await Measure.measure(() => query.reference(ref))
     let refResult = refWarm.value
-    const refRuns: Array<{ ms: number; memory: Measure.MemoryDelta }> = []
+    const refRuns: Array<Run> = []
     for (let r = 0; r < args.runs; r++) {
       const m = await Measure.measure(() => query.reference(ref))
       refResult = m.value
-      refRuns.push({ ms: m.ms, memory: m.memory })
+      refRuns.push(m)
     }
     const reference = side(refWarm.ms, refRuns, refResult.work)
 
@@ -132,11 +136,11 @@ const main = async (): Promise<number> => {
     try {
       const warm = await Measure.measure(() => Engine.collect(engine, query.frame))
       let table: Arrow.Table = warm.value
-      const runs: Array<{ ms: number; memory: Measure.MemoryDelta }> = []
+      const runs: Array<Run> = []
       for (let r = 0; r < args.runs; r++) {
         const m = await Measure.measure(() => Engine.collect(engine, query.frame))
         table = m.value
-        runs.push({ ms: m.ms, memory: m.memory })
+        runs.push({ ms: m.ms, cpuMs: m.cpuMs, memory: m.memory })
       }
       let reservation: number | undefined
       try {
@@ -149,7 +153,7 @@ const main = async (): Promise<number> => {
       if (!outcome.ok) check = outcome.reason
     } catch (e) {
       check = `engine failed: ${errorText(e)}`
-      engine_ = { medianMs: NaN, runsMs: [], warmupMs: NaN, rowsPerSec: 0, heapDeltaBytes: 0, rssDeltaBytes: 0 }
+      engine_ = { medianMs: NaN, medianCpuMs: NaN, runsMs: [], warmupMs: NaN, rowsPerSec: 0, heapDeltaBytes: 0, rssDeltaBytes: 0 }
     }
     const result: Report.QueryResult = {
       id: query.id,
@@ -159,10 +163,11 @@ const main = async (): Promise<number> => {
       engine: engine_,
       reference,
       ratio: engine_.medianMs / reference.medianMs,
+      cpuRatio: engine_.medianCpuMs / reference.medianCpuMs,
       check
     }
     results.push(result)
-    log(`${query.id}: engine ${engine_.medianMs.toFixed(1)} ms, reference ${reference.medianMs.toFixed(2)} ms, ratio ${result.ratio.toFixed(2)}, ${check === "ok" ? "answers match" : `MISMATCH: ${check}`}`)
+    log(`${query.id}: engine ${engine_.medianMs.toFixed(1)} ms, reference ${reference.medianMs.toFixed(2)} ms, ratio ${result.ratio.toFixed(2)} (cpu ${result.cpuRatio.toFixed(2)}), ${check === "ok" ? "answers match" : `MISMATCH: ${check}`}`)
   }
   await Engine.dispose(engine)
 
@@ -180,7 +185,9 @@ const main = async (): Promise<number> => {
       generateMs: generated.ms,
       node: process.version,
       date: new Date().toISOString(),
-      maxRssBytes: process.resourceUsage().maxRSS * 1024
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      loadAverage: os.loadavg(),
+      cpus: os.cpus().length
     },
     load: {
       engineStorageMs: engine.storageMs,
@@ -188,6 +195,8 @@ const main = async (): Promise<number> => {
       engineMs: engineLoadMs,
       referenceMs: refLoad.ms,
       ratio: engineLoadMs / refLoad.ms,
+      engineCpuMs: engineLoad.cpuMs,
+      referenceCpuMs: refLoad.cpuMs,
       engineHeapDeltaBytes: engineLoad.memory.heap,
       referenceHeapDeltaBytes: refLoad.memory.heap
     },
