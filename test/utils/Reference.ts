@@ -395,7 +395,11 @@ const expand = (ctx: Ctx, input: Relation, plan: LogicalPlan.Expand, schemaOnly:
     if (taken) invalid("DuplicateQualifier", q)
   }
   const nodeProps = sortedProps(ctx.graph.nodeTypes, plan.to)
-  const edgeProps = edgeQ === undefined ? [] : sortedProps(ctx.graph.hyperedgeTypes, plan.edgeLabel)
+  // Without an edge label, the edge's properties are the union over the labels that have binary edges (§10).
+  const edgeTypes = plan.edgeLabel !== undefined
+    ? ctx.graph.hyperedgeTypes
+    : new Map([...ctx.graph.hyperedgeTypes].filter(([label]) => ctx.graph.hyperedges.some((h) => h.labels[0] === label && isBinary(h))))
+  const edgeProps = edgeQ === undefined ? [] : sortedProps(edgeTypes, plan.edgeLabel)
   const columns = [
     ...input.columns,
     ...entityColumns(target!, nodeProps),
