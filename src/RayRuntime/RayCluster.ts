@@ -62,7 +62,11 @@ export interface RayClusterOptions {
   readonly numCpus?: number | undefined
   /** Python interpreter with ray 2.58.0 (default `GRISM_RAY_PYTHON`, else `<repo>/.venv-ray/bin/python`). */
   readonly python?: string | undefined
-  /** Refuse a local Ray whose nodes are not on 127.0.0.1 (default true when starting one). */
+  /**
+   * Keep Ray on 127.0.0.1 and refuse nodes elsewhere (default: true when starting a local
+   * Ray or connecting to a loopback address). Without it Ray binds every interface and
+   * rewrites a loopback address into the machine's external one.
+   */
   readonly loopbackOnly?: boolean | undefined
   /** How long starting Ray and the workers may take (default 180 s). */
   readonly startTimeoutMs?: number | undefined
@@ -107,6 +111,9 @@ export interface RayClusterService extends ClusterService {
   /** Pids of the processes the bridge started that are still alive (tests: none after close). */
   readonly trackedProcesses: Effect.Effect<ReadonlyArray<number>>
 }
+
+/** Whether `host:port` names this machine's loopback. */
+const isLoopback = (address: string): boolean => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(address.trim())
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 
@@ -160,6 +167,7 @@ export const make = (
   Effect.gen(function*() {
     const workers = Math.max(1, options.workers ?? 2)
     const local = options.address === undefined
+    const loopbackOnly = options.loopbackOnly ?? (local || isLoopback(options.address!))
     const startTimeoutMs = options.startTimeoutMs ?? 180_000
     const cancelWaitMs = options.cancelWaitMs ?? 10_000
     const python = options.python ?? defaultPython()
@@ -178,7 +186,7 @@ export const make = (
         spawn({
           python,
           script: bridgeScript(),
-          env: { RAY_USAGE_STATS_ENABLED: "0", ...(local ? { RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER: "0" } : {}), ...options.rayEnv },
+          env: { RAY_USAGE_STATS_ENABLED: "0", ...(loopbackOnly ? { RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER: "0" } : {}), ...options.rayEnv },
           onStderr: options.verbose ? (text) => process.stderr.write(text) : undefined
         }),
         toStartFailure("the bridge did not start")
@@ -205,7 +213,7 @@ export const make = (
           numCpus: options.numCpus ?? workers,
           objectStoreBytes: options.objectStoreBytes ?? 512 * 1024 * 1024,
           tempDir,
-          loopbackOnly: options.loopbackOnly ?? local,
+          loopbackOnly,
           nodePollMs: options.nodePollMs ?? 1000
         },
         [],

@@ -165,7 +165,9 @@ class Bridge:
     def on_init(self, h, _blobs):
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
         address = h.get("address")
-        if not address:
+        if h.get("loopbackOnly"):
+            # Ray then binds and advertises 127.0.0.1 only (and does not rewrite a loopback
+            # address into the machine's external one when connecting).
             os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
         import ray
         import ray.cloudpickle

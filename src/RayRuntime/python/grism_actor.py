@@ -121,11 +121,31 @@ class GrismWorker:
         queue.put_nowait(_EOF)
 
     def _alive(self):
-        return self.proc is not None and self.proc.returncode is None
+        """Whether the Node worker runs: not reaped, not a zombie, and its stream not ended."""
+        if self.proc is None or self.proc.returncode is not None:
+            return False
+        if self.reader is None or self.reader.done():
+            return False
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
+                stat = f.read()
+            if stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] == b"Z":
+                return False
+        except FileNotFoundError:
+            return False
+        except OSError:
+            pass
+        return True
 
     async def _ensure_worker(self):
-        if self._alive() and self.reader is not None and not self.reader.done():
-            return
+        if self._alive():
+            # Frames left from a previous worker's end (EOF, a broken stream) mean it died
+            # between tasks even if we have not noticed yet.
+            stale = []
+            while not self.frames.empty():
+                stale.append(self.frames.get_nowait())
+            if not any(item is _EOF or item[0] == "error" for item in stale):
+                return
         await self._kill_worker()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:

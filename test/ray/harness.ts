@@ -1,0 +1,71 @@
+/** Shared helpers of the real-Ray suites: storage of the example graph, a cluster in its own scope, process checks. */
+import * as fs from "node:fs"
+import * as Arrow from "apache-arrow"
+import { Effect, Exit, Scope } from "effect"
+import { Storage, type StorageService } from "../../src/Engine/Storage.js"
+import * as RayCluster from "../../src/RayRuntime/RayCluster.js"
+import * as ExampleGraph from "../../src/Storage/ExampleGraph.js"
+import * as InMemoryStorage from "../../src/Storage/InMemoryStorage.js"
+import type { GraphInput } from "../../src/Engine/Storage.js"
+
+/** The example graph the demo uses. */
+export const exampleGraph: GraphInput = ExampleGraph.exampleGraph
+
+/** An in-memory storage holding `graph`. */
+export const storageOf = (graph: GraphInput): Promise<StorageService> =>
+  Effect.runPromise(Effect.provide(Storage, InMemoryStorage.layer(graph)))
+
+/** A Ray cluster in its own scope; `close` stops everything it started. */
+export interface Started {
+  readonly cluster: RayCluster.RayClusterService
+  readonly close: () => Promise<void>
+  readonly startMs: number
+}
+
+/** Starts a Ray cluster over `storage`. */
+export const startCluster = async (storage: StorageService, options: RayCluster.RayClusterOptions): Promise<Started> => {
+  const scope = Effect.runSync(Scope.make())
+  const started = performance.now()
+  const cluster = await Effect.runPromise(Scope.extend(RayCluster.make(storage, options), scope)).catch(async (e) => {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    throw e
+  })
+  return {
+    cluster,
+    startMs: performance.now() - started,
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+/** Whether a process with this pid exists (and is not a zombie). */
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+  } catch {
+    return false
+  }
+}
+
+/** Waits until `check` holds (polling), up to `ms`. */
+export const eventually = async (check: () => boolean | Promise<boolean>, ms: number, every = 100): Promise<boolean> => {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (await check()) return true
+    if (Date.now() > deadline) return false
+    await new Promise((r) => setTimeout(r, every))
+  }
+}
+
+/** The values of column `name` of an Arrow IPC stream, as plain JS values. */
+export const columnOf = (ipc: Uint8Array, name: string): Array<unknown> => {
+  const table = Arrow.tableFromIPC(ipc)
+  const column = table.getChild(name)
+  if (column === null) throw new Error(`no column ${name} in ${table.schema.fields.map((f) => f.name).join(", ")}`)
+  return [...column].map((v) => (typeof v === "bigint" ? Number(v) : v))
+}
