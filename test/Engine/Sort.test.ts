@@ -108,6 +108,63 @@ describe("Sort.sortIndices", () => {
   })
 })
 
+describe("Sort.sortIndices on long inputs (radix path)", () => {
+  it("matches a reference sort for numeric, boolean, date and timestamp keys with NULLs, NaN and -0", () => {
+    const cmpFloat = (x: number, y: number) =>
+      Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : Number.isNaN(y) ? -1 : x < y ? -1 : x > y ? 1 : 0
+    const cmpBig = (x: bigint, y: bigint) => (x < y ? -1 : x > y ? 1 : 0)
+    const cmpNum = (x: number, y: number) => x - y
+    const withNulls = <A>(x: A | null, y: A | null, cmp: (x: A, y: A) => number, descending: boolean, nullsFirst: boolean) => {
+      if (x === null || y === null) return x === y ? 0 : (x === null) === nullsFirst ? -1 : 1
+      return descending ? cmp(y, x) : cmp(x, y)
+    }
+    const bigs = [0n, 1n, -1n, 4294967296n, -4294967296n, 4294967295n, (1n << 63n) - 1n, -(1n << 63n), 1n << 40n]
+    const floats = [NaN, -0, 0, 1.5, -1.5, Infinity, -Infinity, 5e-324, -5e-324, 1e300]
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.option(fc.constantFrom(...floats), { nil: null }),
+            fc.option(fc.constantFrom(...bigs), { nil: null }),
+            fc.option(fc.boolean(), { nil: null }),
+            fc.option(fc.integer({ min: -40000, max: 40000 }), { nil: null })
+          ),
+          { minLength: 512, maxLength: 900 }
+        ),
+        fc.array(fc.tuple(fc.boolean(), fc.option(fc.boolean(), { nil: undefined })), { minLength: 4, maxLength: 4 }),
+        fc.constantFrom<"date" | "timestamp">("date", "timestamp"),
+        (rows, dirs, timeKind) => {
+          const f = column(DataType.Float64, rows.map((r) => r[0]))
+          const i = column(DataType.Int64, rows.map((r) => r[1]))
+          const b = column(DataType.Bool, rows.map((r) => r[2]))
+          const t = timeKind === "date"
+            ? column(DataType.Date, rows.map((r) => (r[3] === null ? null : new Date(r[3] * 86400000))))
+            : column(DataType.Timestamp, rows.map((r) => (r[3] === null ? null : new Date(r[3]))))
+          const datas = [b, f, t, i]
+          const keys = datas.map((data, k) => ({ data, descending: dirs[k]![0], nullsFirst: dirs[k]![1] }))
+          const order = Sort.sortIndices(keys, rows.length)
+          const nf = (k: number) => dirs[k]![1] ?? dirs[k]![0]
+          const expected = rows.map((_, n) => n).sort((x, y) =>
+            withNulls(rows[x]![2], rows[y]![2], (p: boolean, q: boolean) => Number(p) - Number(q), dirs[0]![0], nf(0)) ||
+            withNulls(rows[x]![0], rows[y]![0], cmpFloat, dirs[1]![0], nf(1)) ||
+            withNulls(rows[x]![3], rows[y]![3], cmpNum, dirs[2]![0], nf(2)) ||
+            withNulls(rows[x]![1], rows[y]![1], cmpBig, dirs[3]![0], nf(3)) ||
+            x - y
+          )
+          expect([...order]).toEqual(expected)
+          // one key alone, too
+          const single = Sort.sortIndices([keys[1]!], rows.length)
+          const expectedSingle = rows.map((_, n) => n).sort((x, y) =>
+            withNulls(rows[x]![0], rows[y]![0], cmpFloat, dirs[1]![0], nf(1)) || x - y
+          )
+          expect([...single]).toEqual(expectedSingle)
+        }
+      ),
+      { numRuns: 60 }
+    )
+  })
+})
+
 describe("Sort.topKIndices", () => {
   it("equals the prefix of the full stable sort", () => {
     fc.assert(

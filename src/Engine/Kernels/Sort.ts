@@ -115,7 +115,155 @@ export const sortIndices = (keys: ReadonlyArray<SortKeyColumn>, length: number):
   const indices = new Int32Array(length)
   for (let i = 0; i < length; i++) indices[i] = i
   if (keys.length === 0 || length < 2) return indices
+  if (length >= RADIX_MIN && keys.every((k) => radixable(k.data))) return radixSort(keys, indices)
   return indices.sort(comparator(keys))
+}
+
+// ---------------------------------------------------------------------------
+// Radix path: fixed-width keys as order-preserving unsigned 64-bit codes
+// ---------------------------------------------------------------------------
+
+const RADIX_MIN = 512
+
+const radixable = (data: Arrow.Data): boolean => {
+  switch (data.typeId) {
+    case Arrow.Type.Null:
+    case Arrow.Type.Bool:
+      return true
+    case Arrow.Type.Float:
+      return data.values instanceof Float64Array
+    case Arrow.Type.Int:
+    case Arrow.Type.Date:
+    case Arrow.Type.Timestamp: {
+      const v = data.values as unknown
+      return v instanceof BigInt64Array || v instanceof Int32Array
+    }
+    default:
+      return false
+  }
+}
+
+/**
+ * Unsigned codes `(hi, lo)` per row whose unsigned order is the key's ascending order
+ * (-0.0 coded as 0.0, every NaN as one code above +Infinity); `lo` is absent when every
+ * code fits in `hi`.
+ */
+const codes = (data: Arrow.Data, length: number): { hi: Uint32Array; lo: Uint32Array | undefined } => {
+  const hi = new Uint32Array(length)
+  switch (data.typeId) {
+    case Arrow.Type.Null:
+      return { hi, lo: undefined }
+    case Arrow.Type.Bool: {
+      const bits = Column.boolBits(data as Arrow.Data<Arrow.Bool>)
+      for (let i = 0; i < length; i++) hi[i] = (bits[i >> 3]! >> (i & 7)) & 1
+      return { hi, lo: undefined }
+    }
+    case Arrow.Type.Float: {
+      const v = data.values as Float64Array
+      const w = new Uint32Array(v.buffer, v.byteOffset, length * 2)
+      const lo = new Uint32Array(length)
+      for (let i = 0; i < length; i++) {
+        const x = v[i]!
+        if (x === 0) {
+          hi[i] = 0x80000000
+        } else if (x !== x) {
+          hi[i] = 0xfff80000
+        } else {
+          const h = w[2 * i + 1]!
+          if (h >= 0x80000000) {
+            hi[i] = ~h >>> 0
+            lo[i] = ~w[2 * i]! >>> 0
+          } else {
+            hi[i] = (h | 0x80000000) >>> 0
+            lo[i] = w[2 * i]!
+          }
+        }
+      }
+      return { hi, lo }
+    }
+    default: {
+      const values = data.values as unknown
+      if (values instanceof BigInt64Array) {
+        const w = new Uint32Array(values.buffer, values.byteOffset, length * 2)
+        const lo = new Uint32Array(length)
+        for (let i = 0; i < length; i++) {
+          hi[i] = (w[2 * i + 1]! ^ 0x80000000) >>> 0
+          lo[i] = w[2 * i]!
+        }
+        return { hi, lo }
+      }
+      const v = values as Int32Array
+      for (let i = 0; i < length; i++) hi[i] = (v[i]! ^ 0x80000000) >>> 0
+      return { hi, lo: undefined }
+    }
+  }
+}
+
+/** One stable counting-sort pass of `from` into `to` by a 16-bit digit of the codes. */
+const radixPass = (from: Int32Array, to: Int32Array, code: Uint32Array, shift: number, counts: Int32Array): boolean => {
+  counts.fill(0)
+  const n = from.length
+  for (let p = 0; p < n; p++) counts[(code[from[p]!]! >>> shift) & 0xffff]!++
+  // a digit that is the same for every row changes nothing
+  for (let d = 0; d < 65536; d++) {
+    if (counts[d] === n) return false
+    if (counts[d] !== 0) break
+  }
+  let sum = 0
+  for (let d = 0; d < 65536; d++) {
+    const c = counts[d]!
+    counts[d] = sum
+    sum += c
+  }
+  for (let p = 0; p < n; p++) {
+    const i = from[p]!
+    to[counts[(code[i]! >>> shift) & 0xffff]!++] = i
+  }
+  return true
+}
+
+/** Stable LSD radix sort: keys from the last to the first, each by its codes then by NULL placement. */
+const radixSort = (keys: ReadonlyArray<SortKeyColumn>, indices: Int32Array): Int32Array => {
+  const length = indices.length
+  let from: Int32Array = indices
+  let to: Int32Array = new Int32Array(length)
+  const counts = new Int32Array(65536)
+  const swap = () => {
+    const t = from
+    from = to
+    to = t
+  }
+  for (let k = keys.length - 1; k >= 0; k--) {
+    const key = keys[k]!
+    const { hi, lo } = codes(key.data, length)
+    if (key.descending) {
+      for (let i = 0; i < length; i++) hi[i] = ~hi[i]! >>> 0
+      if (lo !== undefined) for (let i = 0; i < length; i++) lo[i] = ~lo[i]! >>> 0
+    }
+    if (lo !== undefined) {
+      if (radixPass(from, to, lo, 0, counts)) swap()
+      if (radixPass(from, to, lo, 16, counts)) swap()
+    }
+    if (radixPass(from, to, hi, 0, counts)) swap()
+    if (radixPass(from, to, hi, 16, counts)) swap()
+    const validity = key.data.typeId === Arrow.Type.Null ? null : Column.validity(key.data)
+    if (validity !== null) {
+      // stable partition: NULL rows before or after the others
+      const nullsFirst = key.nullsFirst ?? key.descending
+      let at = 0
+      const place = (wantNull: boolean) => {
+        for (let p = 0; p < length; p++) {
+          const i = from[p]!
+          const isNull = (validity[i >> 3]! & (1 << (i & 7))) === 0
+          if (isNull === wantNull) to[at++] = i
+        }
+      }
+      place(nullsFirst)
+      place(!nullsFirst)
+      swap()
+    }
+  }
+  return from
 }
 
 /**
