@@ -48,6 +48,8 @@ export class Matches {
   targets: Int32Array
   edges: Int32Array
   count = 0
+  /** Whether the arrays were handed out by {@link drain} (new ones are allocated on the next push). */
+  private lent = false
   constructor(readonly capacity: number) {
     this.rows = new Int32Array(capacity)
     this.targets = new Int32Array(capacity)
@@ -55,22 +57,26 @@ export class Matches {
   }
   /** Adds a match; returns whether the buffer is now full. */
   push(row: number, target: number, edge: number): boolean {
+    if (this.lent) {
+      this.rows = new Int32Array(this.capacity)
+      this.targets = new Int32Array(this.capacity)
+      this.edges = new Int32Array(this.capacity)
+      this.lent = false
+    }
     const k = this.count++
     this.rows[k] = row
     this.targets[k] = target
     this.edges[k] = edge
     return this.count === this.capacity
   }
-  /** The buffered matches (views), leaving the buffer empty with fresh arrays. */
+  /** The buffered matches (views of the arrays, which the buffer no longer writes), leaving it empty. */
   drain(): { readonly rows: Int32Array; readonly targets: Int32Array; readonly edges: Int32Array } {
     const out = {
       rows: this.rows.subarray(0, this.count),
       targets: this.targets.subarray(0, this.count),
       edges: this.edges.subarray(0, this.count)
     }
-    this.rows = new Int32Array(this.capacity)
-    this.targets = new Int32Array(this.capacity)
-    this.edges = new Int32Array(this.capacity)
+    this.lent = true
     this.count = 0
     return out
   }
