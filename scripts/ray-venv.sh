@@ -65,9 +65,10 @@ for url in "${links[@]}"; do args+=(--find-links "$url"); done
 
 log "creating $venv with $python"
 rm -rf "$venv"
-"$python" -m venv "$venv" || fail "could not create the venv at $venv"
+# No pip inside the venv (ensurepip costs seconds): the base interpreter's pip installs into it.
+"$python" -m venv --without-pip "$venv" || fail "could not create the venv at $venv"
 pip_log="$(mktemp)"
-if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-input --quiet \
+if ! "$python" -m pip --python "$venv/bin/python" install --disable-pip-version-check --no-input --quiet \
   "${args[@]}" "ray==$RAY_VERSION" >"$pip_log" 2>&1; then
   cat "$pip_log" >&2
   rm -f "$pip_log"

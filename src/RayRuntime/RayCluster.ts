@@ -68,7 +68,7 @@ export interface RayClusterOptions {
    * rewrites a loopback address into the machine's external one.
    */
   readonly loopbackOnly?: boolean | undefined
-  /** How long starting Ray and the workers may take (default 180 s). */
+  /** How long starting Ray (or connecting to it) and the workers may take (default 180 s, 60 s to connect). */
   readonly startTimeoutMs?: number | undefined
   /** How often the bridge looks for dead nodes (default 1000 ms). */
   readonly nodePollMs?: number | undefined
@@ -168,7 +168,8 @@ export const make = (
     const workers = Math.max(1, options.workers ?? 2)
     const local = options.address === undefined
     const loopbackOnly = options.loopbackOnly ?? (local || isLoopback(options.address!))
-    const startTimeoutMs = options.startTimeoutMs ?? 180_000
+    // Ray retries an unreachable address for minutes: give up on a connect sooner.
+    const startTimeoutMs = options.startTimeoutMs ?? (local ? 180_000 : 60_000)
     const cancelWaitMs = options.cancelWaitMs ?? 10_000
     const python = options.python ?? defaultPython()
     if (!fs.existsSync(python)) {

@@ -81,6 +81,8 @@ class Bridge:
         self.temp_dir = None
         self.created_temp_dir = False
         self.stopping = False
+        self.stopped = False
+        self.stop_lock = threading.Lock()
         self.alive_nodes = set()
 
     # -- output -----------------------------------------------------------------------
@@ -400,9 +402,14 @@ class Bridge:
     def shutdown(self):
         """Stops what this bridge started: its actors (and their Node workers), and the
         local Ray when it started one. Never touches other Ray processes."""
-        if self.stopping:
-            return
-        self.stopping = True
+        with self.stop_lock:  # a second caller (request EOF after `shutdown`) waits for the first
+            if self.stopped:
+                return
+            self.stopping = True
+            self._shutdown()
+            self.stopped = True
+
+    def _shutdown(self):
         ray = self.ray
         if ray is None:
             return
