@@ -168,7 +168,7 @@ export const run = (
         cluster.get(parts[0]!),
         (failure) => new WorkerFailure({ kind: failure.kind, detail: failure.detail })
       )
-      batches.push(...Ipc.decode(bytes))
+      batches.push(...Ipc.decode(bytes, context.config.batchSize))
     }
     return batches
   }).pipe(Effect.ensuring(releaseAll))

@@ -69,7 +69,7 @@ export const runTask = (
     })
     const stageInputs = {
       read: (node: PhysicalPlan.StageInputExec): Stream.Stream<Arrow.RecordBatch, ExecutionError> =>
-        Stream.suspend(() => Stream.fromIterable((byProducer.get(node.stage) ?? []).flatMap((bytes) => Ipc.decode(bytes))))
+        Stream.suspend(() => Stream.fromIterable((byProducer.get(node.stage) ?? []).flatMap((bytes) => Ipc.decode(bytes, task.config.batchSize))))
     }
     const spec = task.output
     const n = Partitioning.partitionCount(spec)
