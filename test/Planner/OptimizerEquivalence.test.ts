@@ -135,4 +135,20 @@ describe("Optimizer equivalence (random graphs and queries)", () => {
       { seed: seed + 1, numRuns: numRuns * 2 }
     )
   }, 240_000)
+
+  it("the whole optimizer keeps the rows of traversal queries (hyperedge scans, role expands, hop ranges)", async () => {
+    await fc.assert(
+      fc.asyncProperty(Generators.traversalCase, async ([graph, seq]) => {
+        await breathe()
+        const ref = Generators.refGraph(graph)
+        const query = Generators.buildQuery(ref, seq, { traversal: true })
+        const storage = await Effect.runPromise(InMemoryStorage.make(graph))
+        const plain = await runWith(storage, query.frame, [])
+        const optimized = await runWith(storage, query.frame, Optimizer.rules)
+        const problem = differ(plain, optimized, determinismOf(ref, query.frame))
+        expect(problem, `${problem}\nquery: ${query.text}\ngraph: ${show(graph)}`).toBeUndefined()
+      }),
+      { seed: seed + 2, numRuns: numRuns * 2 }
+    )
+  }, 240_000)
 })
