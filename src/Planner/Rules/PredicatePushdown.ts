@@ -19,11 +19,10 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import type * as Expr from "../../Engine/Expr.js"
+import * as Expr from "../../Engine/Expr.js"
 import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
 import * as LogicalPlan from "../../Query/LogicalPlan.js"
 import * as Resolver from "../../Query/Resolver.js"
-import * as Exprs from "../../Engine/Expr.js"
 import { conjoin, conjuncts, mayFail, renameColumns } from "./internal/exprs.js"
 import { withInputs } from "./internal/plans.js"
 import type { Rule } from "./Rule.js"
@@ -36,7 +35,7 @@ const filtered = (plan: Plan, preds: ReadonlyArray<Expr.Expr>): Plan => {
   return predicate === undefined ? plan : new LogicalPlan.Filter({ input: plan, predicate })
 }
 
-const readsOnly = (e: Expr.Expr, names: ReadonlySet<string>): boolean => Exprs.columnsOf(e).every((c) => names.has(c))
+const readsOnly = (e: Expr.Expr, names: ReadonlySet<string>): boolean => Expr.columnsOf(e).every((c) => names.has(c))
 
 /**
  * Pushes `preds` (safe conjuncts, resolved over the output of `node`) into `node`;
@@ -58,7 +57,7 @@ const push = (node: Resolver.Annotated, preds: ReadonlyArray<Expr.Expr>): Plan =
     }
     case "Rename": {
       const back = new Map(plan.renamings.map((r) => [r.to, r.from] as const))
-      // a column renamed away must not be referenced by its old name below: only rewrite, never capture
+      // one simultaneous mapping new → old name (a swap a ↔ b maps both ways correctly)
       return withInputs(plan, [push(node.inputs[0]!, preds.map((p) => renameColumns(p, back)))])
     }
     case "Project": {
