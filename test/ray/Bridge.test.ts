@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 import { Cause, Effect, Exit, Fiber } from "effect"
 import * as RayCluster from "../../src/RayRuntime/RayCluster.js"
 import { type Bridge, BridgeFailure, spawn } from "../../src/RayRuntime/internal/bridge.js"
-import { alive, eventually, exampleGraph, storageOf } from "./harness.js"
+import { alive, eventually, exampleGraph, killPid, storageOf } from "./harness.js"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 const python = process.env["GRISM_RAY_PYTHON"] ?? `${root}.venv-ray/bin/python`
@@ -92,7 +92,7 @@ describe("the bridge process", () => {
       const pending = Effect.runFork(bridge.request("init", { address: "127.0.0.1:9", loopbackOnly: true }))
       await new Promise((r) => setTimeout(r, 1500))
       expect(pending.unsafePoll()).toBeNull()
-      process.kill(bridge.pid, "SIGKILL")
+      killPid(bridge.pid)
       const started = performance.now()
       const failure = failureOf(await Effect.runPromise(Fiber.await(pending)))
       expect(performance.now() - started).toBeLessThan(2000)

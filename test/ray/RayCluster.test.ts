@@ -20,7 +20,7 @@ import * as RayRuntime from "../../src/RayRuntime/RayRuntime.js"
 import * as Worker from "../../src/RayRuntime/Worker.js"
 import * as InMemoryStorage from "../../src/Storage/InMemoryStorage.js"
 import * as Compare from "../utils/Compare.js"
-import { alive, columnOf, eventually, exampleGraph, type Started, startCluster, storageOf } from "./harness.js"
+import { alive, columnOf, eventually, exampleGraph, killPid, type Started, startCluster, storageOf } from "./harness.js"
 
 const people = exampleGraph.nodes!.filter((n) => n.labels.includes("Person"))
 const expectedNames = people.map((n) => n.properties!["name"] as string).sort()
@@ -178,7 +178,8 @@ describe("RayCluster on a local Ray", () => {
 
   it("gives the same answer after the Node workers are SIGKILLed between tasks", async () => {
     const before = await run(main.cluster.workerPids)
-    for (const pid of before) process.kill(pid, "SIGKILL")
+    expect(before.every((pid) => pid > 0)).toBe(true)
+    for (const pid of before) killPid(pid)
     expect(await eventually(() => before.every((pid) => !alive(pid)), 5000)).toBe(true)
     const t = performance.now()
     const again = await scanAndRead(main.cluster, 3)
@@ -245,10 +246,11 @@ describe("a second RayCluster connected by address (slow tasks)", () => {
   })
 
   it("fails a task whose Node worker is SIGKILLed mid-task with WORKER_DIED, then recovers", async () => {
-    const pids = await run(slow.cluster.workerPids)
     const fiber = Effect.runFork(slow.cluster.submit(scanTask(2)))
     await new Promise((r) => setTimeout(r, 700)) // the task sleeps 1500 ms in its worker
-    for (const pid of pids) process.kill(pid, "SIGKILL")
+    const pids = (await run(slow.cluster.workerPids)).filter((pid) => pid > 0)
+    expect(pids).toHaveLength(2)
+    for (const pid of pids) killPid(pid)
     const t = performance.now()
     const exit = await Effect.runPromise(Fiber.await(fiber))
     timings["workerDeathReportedMs"] = performance.now() - t
@@ -258,10 +260,34 @@ describe("a second RayCluster connected by address (slow tasks)", () => {
     expect(again.ageSum).toBe(expectedAgeSum)
   })
 
+  it("gives LocalRuntime's answer through RayRuntime when the Node workers are SIGKILLed mid-query", async () => {
+    const q = Hypergraph.nodes("Person", { as: "p" })
+      .expand("LIVES_IN", { to: "City", as: "c" })
+      .groupBy("c.name")
+      .agg({ residents: count() })
+    const local = LocalRuntime.layer.pipe(Layer.provide(InMemoryStorage.layer(exampleGraph)))
+    const expected = Compare.tableToRows(await run(Effect.provide(q.collect(), local)))
+    const ray = Layer.succeed(Runtime, RayRuntime.make(storage, slow.cluster, { partitions: 2, maxAttempts: 3 }))
+    const query = Effect.runPromise(Effect.provide(q.collect(), ray))
+    await new Promise((r) => setTimeout(r, 700)) // first-stage tasks sleep 1500 ms in their workers
+    const pids = (await run(slow.cluster.workerPids)).filter((pid) => pid > 0)
+    expect(pids.length).toBeGreaterThan(0)
+    for (const pid of pids) killPid(pid)
+    const t = performance.now()
+    const actual = Compare.tableToRows(await query)
+    timings["queryWithWorkerKillMs"] = performance.now() - t + 700
+    const key = (rows: ReadonlyArray<ReadonlyArray<unknown>>) =>
+      rows.map((r) => JSON.stringify(r, (_, v) => (typeof v === "bigint" ? `${v}n` : v))).sort()
+    expect(actual.columns).toEqual(expected.columns)
+    expect(key(actual.rows)).toEqual(key(expected.rows))
+    expect((await run(slow.cluster.workerPids)).some((pid) => pid > 0 && !pids.includes(pid))).toBe(true)
+    expect(await run(slow.cluster.heldObjects)).toEqual([])
+  })
+
   it("cancels a running task when its fiber is interrupted, leaving nothing running", async () => {
-    const pids = await run(slow.cluster.workerPids)
     const fiber = Effect.runFork(slow.cluster.submit(scanTask(2)))
     await new Promise((r) => setTimeout(r, 500))
+    const pids = (await run(slow.cluster.workerPids)).filter((pid) => pid > 0)
     expect(await run(slow.cluster.runningTasks)).toBe(1)
     const t = performance.now()
     await Effect.runPromise(Fiber.interrupt(fiber))
@@ -275,10 +301,10 @@ describe("a second RayCluster connected by address (slow tasks)", () => {
   })
 
   it("fails a running task with BRIDGE_DIED within seconds when the bridge is SIGKILLed", async () => {
-    const pids = await run(slow.cluster.workerPids)
     const fiber = Effect.runFork(slow.cluster.submit(scanTask(2)))
     await new Promise((r) => setTimeout(r, 500))
-    process.kill(slow.cluster.bridgePid, "SIGKILL")
+    const pids = (await run(slow.cluster.workerPids)).filter((pid) => pid > 0)
+    killPid(slow.cluster.bridgePid)
     const t = performance.now()
     const exit = await Effect.runPromise(Fiber.await(fiber))
     timings["bridgeDeathReportedMs"] = performance.now() - t

@@ -37,8 +37,15 @@ export const startCluster = async (storage: StorageService, options: RayCluster.
   }
 }
 
+/** SIGKILLs one process by pid; refuses pids that would signal a group (0, -1) or init. */
+export const killPid = (pid: number): void => {
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`refusing to kill pid ${pid}`)
+  process.kill(pid, "SIGKILL")
+}
+
 /** Whether a process with this pid exists (and is not a zombie). */
 export const alive = (pid: number): boolean => {
+  if (!Number.isInteger(pid) || pid <= 1) return false
   try {
     process.kill(pid, 0)
   } catch {

@@ -115,6 +115,13 @@ export const spawn = (options: BridgeOptions): Effect.Effect<Bridge, BridgeFailu
       resume(Effect.fail(new BridgeFailure({ kind: "BRIDGE_DIED", detail: `could not start ${options.python}: ${String(cause)}` })))
       return
     }
+    if (child.pid === undefined) {
+      // spawn reports ENOENT and friends asynchronously, without a pid
+      child.on("error", (error) =>
+        resume(Effect.fail(new BridgeFailure({ kind: "BRIDGE_DIED", detail: `could not start ${options.python}: ${error.message}` }))))
+      return
+    }
+    const pid = child.pid
     const requests = child.stdio[3] as net.Socket
     const events = child.stdio[4] as net.Socket
     const pending = new Map<number, Pending>()
@@ -260,7 +267,7 @@ export const spawn = (options: BridgeOptions): Effect.Effect<Bridge, BridgeFailu
     const close: Bridge["close"] = (timeoutMs = 20_000) =>
       Effect.promise(async () => {
         if (!exited) {
-          tracked.addDescendants(child.pid!)
+          tracked.addDescendants(pid)
           closing = true
           if (dead === undefined) {
             const id = ++nextId
@@ -281,13 +288,13 @@ export const spawn = (options: BridgeOptions): Effect.Effect<Bridge, BridgeFailu
       })
 
     const bridge: Bridge = {
-      pid: child.pid ?? -1,
+      pid,
       request,
       submit,
       nodeDeaths: () => [...deaths],
       deathCause: () => dead,
       trackProcesses: () => {
-        if (!exited && child.pid !== undefined) tracked.addDescendants(child.pid)
+        if (!exited) tracked.addDescendants(pid)
       },
       trackedAlive: () => tracked.alive().map((p) => p.pid),
       stderrTail: () => tail,
