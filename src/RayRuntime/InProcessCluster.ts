@@ -18,6 +18,8 @@ import * as Worker from "./Worker.js"
 export interface InProcessClusterOptions {
   /** Tasks running at once (default 4). */
   readonly workers?: number | undefined
+  /** Test hook: every task waits this long (interruptibly) before it runs. */
+  readonly taskDelayMs?: number | undefined
 }
 
 /** An in-process cluster over `storage`. */
@@ -36,6 +38,7 @@ export const make = (storage: StorageService, options: InProcessClusterOptions =
           Effect.gen(function*() {
             const worker = `in-process-${nextSlot++ % workers}`
             const queuedMs = performance.now() - submitted
+            if ((options.taskDelayMs ?? 0) > 0) yield* Effect.sleep(options.taskDelayMs!)
             const outcome = yield* Effect.mapError(
               Worker.runTask(task, inputs, storage, task.snapshot),
               (error) => new TaskFailure({ kind: "STAGE_ERROR", worker, detail: error.message, error })

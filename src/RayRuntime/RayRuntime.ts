@@ -129,7 +129,7 @@ export const layer = (options: RayRuntimeOptions = {}): Layer.Layer<Runtime, nev
 export const layerInProcess = (
   options: RayRuntimeOptions & InProcessCluster.InProcessClusterOptions = {}
 ): Layer.Layer<Runtime, never, Storage> =>
-  Layer.provide(layer(options), InProcessCluster.layer({ workers: options.workers }))
+  Layer.provide(layer(options), InProcessCluster.layer(options))
 
 /** The distributed runtime on a pool of `workers` local Node processes, owned by the layer. */
 export const layerProcesses = (

@@ -5,11 +5,18 @@
  */
 import type * as Arrow from "apache-arrow"
 import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
+import * as ExecutionContext from "../../src/Engine/ExecutionContext.js"
 import { SnapshotNotFound } from "../../src/Engine/ExecutionError.js"
+import * as Metrics from "../../src/Engine/Metrics.js"
 import { type GraphInput, Storage, type StorageService } from "../../src/Engine/Storage.js"
 import * as LocalRuntime from "../../src/LocalRuntime/LocalRuntime.js"
+import * as DistributedPlanner from "../../src/Planner/DistributedPlanner.js"
+import * as QueryPlanner from "../../src/Planner/QueryPlanner.js"
+import * as StageSplitter from "../../src/Planner/StageSplitter.js"
 import type { Frame } from "../../src/Query/Frame.js"
 import { Runtime, type RuntimeService } from "../../src/Query/Runtime.js"
+import type { ClusterService } from "../../src/RayRuntime/Cluster.js"
+import * as RayExecutor from "../../src/RayRuntime/RayExecutor.js"
 import * as InMemoryStorage from "../../src/Storage/InMemoryStorage.js"
 import * as Compare from "../utils/Compare.js"
 import * as Generators from "../utils/Generators.js"
@@ -117,3 +124,21 @@ export const checkCase = async (
   const diff = Compare.compare(asReference, distRows)
   return diff === undefined ? undefined : `${diff}\n${context()}`
 }
+
+/** Plans a frame into stages (as the Ray runtime does) and runs them on a cluster with fresh metrics. */
+export const runStages = (
+  storage: StorageService,
+  cluster: ClusterService,
+  frame: Frame,
+  partitions: number,
+  maxAttempts?: number
+) =>
+  Effect.gen(function*() {
+    const snapshot = yield* storage.current
+    const config = { ...ExecutionContext.defaultConfig, partitions }
+    const prepared = yield* QueryPlanner.prepare(frame.plan, storage, snapshot, config, { optimize: true })
+    const stages = StageSplitter.split(DistributedPlanner.plan(prepared.physical, partitions))
+    const metrics = Metrics.make()
+    const exit = yield* Effect.exit(RayExecutor.run(stages, { cluster, snapshot, config, metrics, maxAttempts }))
+    return { exit, metrics, stages }
+  })
