@@ -162,6 +162,23 @@ const minDet = (a: Determinism, b: Determinism): Determinism =>
 /** Determinism after an operator whose row count depends on row contents. */
 const contentDependent = (d: Determinism): Determinism => (d === "full" ? "full" : "none")
 
+/**
+ * The entities still bound after the columns changed (select, withColumn, rename, agg,
+ * union): an entity stays bound while its `q._id` column is present under its qualifier;
+ * the anchor stays with its entity, else moves to the most recently bound node left.
+ */
+const rebind = (
+  input: { readonly entities: ReadonlyArray<RefBinding>; readonly anchor?: string | undefined },
+  columns: ReadonlyArray<RefColumn>
+): { entities: ReadonlyArray<RefBinding>; anchor: string | undefined } => {
+  const entities = input.entities.filter((e) =>
+    columns.some((c) => c.qualifier === e.qualifier && c.field === "_id" && c.name === `${e.qualifier}._id`)
+  )
+  if (input.anchor !== undefined && entities.some((e) => e.qualifier === input.anchor)) return { entities, anchor: input.anchor }
+  const nodes = entities.filter((e) => e.kind === "node")
+  return { entities, anchor: nodes.length > 0 ? nodes[nodes.length - 1]!.qualifier : undefined }
+}
+
 const run = (ctx: Ctx, plan: LogicalPlan.LogicalPlan, schemaOnly = false): Relation => {
   const go = (p: LogicalPlan.LogicalPlan): Relation => run(ctx, p, schemaOnly)
   switch (plan._tag) {
@@ -189,7 +206,7 @@ const run = (ctx: Ctx, plan: LogicalPlan.LogicalPlan, schemaOnly = false): Relat
       const columns = plan.exprs.map((e, i) => outputColumn(e, compiled[i]!, input.columns))
       checkDuplicates(columns.map((c) => c.name))
       const rows = input.rows.map((row) => compiled.map((c) => noteError(ctx, c.eval(row, ctx))))
-      return { columns, entities: [], rows, segments: input.segments, determinism: input.determinism }
+      return { columns, ...rebind(input, columns), rows, segments: input.segments, determinism: input.determinism }
     }
     case "WithColumns": {
       const input = go(plan.input)
@@ -215,7 +232,7 @@ const run = (ctx: Ctx, plan: LogicalPlan.LogicalPlan, schemaOnly = false): Relat
         })
         return out
       })
-      return { ...input, columns, rows }
+      return { ...input, columns, ...rebind(input, columns), rows }
     }
     case "Rename": {
       const input = go(plan.input)
@@ -226,7 +243,7 @@ const run = (ctx: Ctx, plan: LogicalPlan.LogicalPlan, schemaOnly = false): Relat
         columns[i] = { name: r.to, field: r.to, type: old.type, conflict: old.conflict }
       }
       checkDuplicates(columns.map((c) => c.name))
-      return { ...input, columns }
+      return { ...input, columns, ...rebind(input, columns) }
     }
     case "Aggregate":
       return aggregate(ctx, go(plan.input), plan)
@@ -264,7 +281,7 @@ const run = (ctx: Ctx, plan: LogicalPlan.LogicalPlan, schemaOnly = false): Relat
         row.map((v, i) => (columns[i]!.type._tag === "Float64" ? V.widen(v) : v))
       const all: Relation = {
         columns,
-        entities: [],
+        ...rebind({ entities: left.entities.filter((e) => right.entities.some((r) => r.qualifier === e.qualifier && r.kind === e.kind)), anchor: left.anchor }, columns),
         rows: [...left.rows.map(widenRow), ...right.rows.map(widenRow)],
         determinism: minDet(left.determinism, right.determinism)
       }
@@ -771,7 +788,7 @@ const aggregate = (ctx: Ctx, input: Relation, plan: LogicalPlan.Aggregate): Rela
   const determinism = keys.length === 0
     ? (input.determinism === "full" ? "full" : "count")
     : contentDependent(input.determinism)
-  return { columns, entities: [], rows, determinism }
+  return { columns, ...rebind(input, columns), rows, determinism }
 }
 
 interface CompiledAggregate {
