@@ -19,7 +19,8 @@ which is answered by exactly one task event:
 - ``get {refs}`` -> reply with one blob per ref (final gather only)
 - ``cancel {task}`` -> ``{cancelled}``; the task still ends with one task event
 - ``release {refs}`` -> ``{released}``
-- ``workers`` -> ``{workers: [{worker, workerPid}]}`` (0 when a Node worker is not running)
+- ``workers`` -> ``{workers: [{worker, workerPid, nodeId, up}]}`` (pid 0 when no Node worker
+  runs; ``up`` false while the actor restarts after a node or actor death)
 - ``nodes`` -> ``{nodes}``;  ``ping`` -> ``{refs, tasks}``;  ``shutdown`` -> reply, then exit
 - events ``nodeDied {nodeId}`` when a node that was alive is reported dead.
 
@@ -225,16 +226,21 @@ class Bridge:
             handle = remote.options(num_cpus=1, max_restarts=-1, max_task_retries=0).remote(
                 index, h["command"], h.get("env") or {}, h.get("cwd")
             )
-            self.actors.append({"handle": handle, "inflight": 0})
+            self.actors.append({"handle": handle, "inflight": 0, "node": None, "up": True})
             created.append((index, handle))
         started = ray.get([handle.start.remote() for _, handle in created])
+        for (index, _), info in zip(created, started):
+            self.actors[index]["node"] = info["nodeId"]
         self.reply(h["id"], workers=[{"worker": index, **info} for (index, _), info in zip(created, started)])
 
     def on_workers(self, h, _blobs):
         ray = self.require_ray()
-        handles = [a["handle"] for a in self.actors]
-        pids = ray.get([handle.worker_pid.remote() for handle in handles], timeout=float(h.get("timeoutS") or 30))
-        self.reply(h["id"], workers=[{"worker": i, "workerPid": pid} for i, pid in enumerate(pids)])
+        up = [i for i, a in enumerate(self.actors) if a["up"]]
+        pids = ray.get([self.actors[i]["handle"].worker_pid.remote() for i in up], timeout=float(h.get("timeoutS") or 30))
+        by_index = dict(zip(up, pids))
+        self.reply(h["id"], workers=[
+            {"worker": i, "workerPid": by_index.get(i, 0), "nodeId": a["node"], "up": a["up"]} for i, a in enumerate(self.actors)
+        ])
 
     def on_put(self, h, blobs):
         ray = self.require_ray()
@@ -253,9 +259,13 @@ class Bridge:
         with self.lock:
             if task in self.tasks:
                 raise BridgeError("STAGE_ERROR", f"task {task} is already running")
+            up = [i for i, a in enumerate(self.actors) if a["up"]]
+            if not up:
+                # Never queue on an actor that is restarting: it may wait for resources forever.
+                raise BridgeError("WORKER_DIED", "no live worker actor (restarting after a node or actor death)")
             worker = h.get("worker")
-            if worker is None or not (0 <= int(worker) < len(self.actors)):
-                worker = min(range(len(self.actors)), key=lambda i: self.actors[i]["inflight"])
+            if worker is None or int(worker) not in up:
+                worker = min(up, key=lambda i: self.actors[i]["inflight"])
             worker = int(worker)
             actor = self.actors[worker]
             n = int(h["numOutputs"])
@@ -277,10 +287,14 @@ class Bridge:
             meta = fut.result()
         except BaseException as e:  # noqa: BLE001
             kind, detail, error, lost = self.classify_task(e)
+            if self.ray is not None and isinstance(e, self.ray.exceptions.RayActorError):
+                self.revive(entry["worker"])
             if entry["cancelled"] and kind == "WORKER_DIED":
                 kind = "CANCELLED"
             self.task_failed(task, kind, detail, error, lost, worker=f"ray:{entry['worker']}")
             return
+        if isinstance(meta, dict) and meta.get("nodeId"):
+            self.actors[entry["worker"]]["node"] = meta["nodeId"]
         outputs = [self.register(r) for r in entry["outputs"]]
         self.send({"type": "taskDone", "task": task, "outputs": outputs, "meta": meta})
 
@@ -354,8 +368,33 @@ class Bridge:
                 continue
             alive = {n["nodeId"] for n in nodes if n["alive"]}
             for node in sorted(self.alive_nodes - alive):
+                for index, actor in enumerate(self.actors):
+                    if actor["node"] == node:
+                        self.revive(index)
                 self.send({"type": "nodeDied", "nodeId": node})
             self.alive_nodes = alive
+
+    def revive(self, index):
+        """Takes an actor out of scheduling until Ray has restarted it (it answers `start`)."""
+        with self.lock:
+            actor = self.actors[index]
+            if not actor["up"]:
+                return
+            actor["up"] = False
+
+        def wait_up():
+            while not self.stopping:
+                try:
+                    info = self.ray.get(actor["handle"].start.remote(), timeout=30)
+                except Exception:  # noqa: BLE001 - still restarting (or waiting for a CPU)
+                    time.sleep(0.5)
+                    continue
+                with self.lock:
+                    actor["node"] = info["nodeId"]
+                    actor["up"] = True
+                return
+
+        threading.Thread(target=wait_up, daemon=True, name=f"bridge-revive-{index}").start()
 
     # -- failures -----------------------------------------------------------------------
     def classify(self, e):
