@@ -16,7 +16,8 @@
  * - At most `workers` tasks are submitted at once and the bridge sends each to the least
  *   busy actor, so no task waits in an actor queue where it could not be rescheduled.
  * - Failure kinds arrive as the closed enum. The bridge's death fails every pending call
- *   with `BRIDGE_DIED` as soon as the process exits; every ref is then gone.
+ *   with `BRIDGE_DIED` as soon as the process exits; every ref is then gone. A bridge that
+ *   stops answering pings (`heartbeatTimeoutMs`) is killed and treated the same way.
  * - `put` and `release` have no error channel in `ClusterService`: `put` on a dead bridge
  *   is a defect carrying the `BRIDGE_DIED` failure, `release` on a dead bridge is a no-op.
  *
@@ -78,6 +79,8 @@ export interface RayClusterOptions {
   readonly workerEnv?: Readonly<Record<string, string>> | undefined
   /** How long an interrupted task may take to report its end before it is abandoned (default 10 s). */
   readonly cancelWaitMs?: number | undefined
+  /** A bridge that answers no ping for this long is killed and treated as dead (default 30 s). */
+  readonly heartbeatTimeoutMs?: number | undefined
   /** Forward the bridge's stderr (Ray's driver logs) to this process's stderr. */
   readonly verbose?: boolean | undefined
 }
@@ -234,6 +237,7 @@ export const make = (
       toStartFailure("the Ray worker actors did not start")
     )
     bridge.trackProcesses()
+    bridge.startHeartbeat(1000, options.heartbeatTimeoutMs ?? 30_000)
     const t2 = performance.now()
 
     const held = new Set<ObjectRef>()

@@ -105,6 +105,21 @@ describe("the bridge process", () => {
     })
   })
 
+  it("kills a wedged bridge (no answer to the heartbeat) and fails pending requests with BRIDGE_DIED", async () => {
+    await withBridge(async (bridge) => {
+      bridge.startHeartbeat(200, 1000)
+      await new Promise((r) => setTimeout(r, 500))
+      expect(bridge.deathCause()).toBeUndefined() // answering: alive
+      process.kill(bridge.pid, "SIGSTOP")
+      const started = performance.now()
+      const failure = failureOf(await Effect.runPromiseExit(bridge.request("ping")))
+      expect(performance.now() - started).toBeLessThan(3000)
+      expect(failure.kind).toBe("BRIDGE_DIED")
+      expect(failure.detail).toMatch(/no reply to ping within 1000 ms/)
+      expect(await eventually(() => !alive(bridge.pid), 2000)).toBe(true)
+    })
+  })
+
   it("closes gracefully: the bridge exits on shutdown", async () => {
     const bridge = await Effect.runPromise(spawn({ python, script }))
     const started = performance.now()

@@ -88,6 +88,12 @@ export interface Bridge {
   readonly trackProcesses: () => void
   /** The tracked processes still alive. */
   readonly trackedAlive: () => ReadonlyArray<number>
+  /**
+   * Pings the bridge every `periodMs`; a ping unanswered for `timeoutMs` means a wedged
+   * bridge, which is then killed and treated as dead. Start it once Ray is up (`init`
+   * blocks the bridge's request loop while Ray starts).
+   */
+  readonly startHeartbeat: (periodMs: number, timeoutMs: number) => void
   /** The last ~64 KiB the bridge wrote on stderr. */
   readonly stderrTail: () => string
   /** Stops the bridge: `shutdown` request, bounded wait, then SIGKILL of it and what it started. */
@@ -139,6 +145,7 @@ export const spawn = (options: BridgeOptions): Effect.Effect<Bridge, BridgeFailu
 
     const die = (detail: string) => {
       if (dead !== undefined) return
+      clearInterval(heartbeat)
       const lastLines = tail.trim().split("\n").slice(-8).join("\n")
       dead = new BridgeFailure({
         kind: "BRIDGE_DIED",
@@ -287,6 +294,26 @@ export const spawn = (options: BridgeOptions): Effect.Effect<Bridge, BridgeFailu
         tracked.killAll()
       })
 
+    let heartbeat: ReturnType<typeof setInterval> | undefined
+    let beating = false
+    const startHeartbeat: Bridge["startHeartbeat"] = (periodMs, timeoutMs) => {
+      if (heartbeat !== undefined) return
+      heartbeat = setInterval(() => {
+        if (dead !== undefined || closing) return clearInterval(heartbeat)
+        if (beating) return
+        beating = true
+        Effect.runFork(
+          request("ping", {}, [], timeoutMs).pipe(
+            Effect.ensuring(Effect.sync(() => {
+              beating = false
+            })),
+            Effect.ignore
+          )
+        )
+      }, periodMs)
+      heartbeat.unref()
+    }
+
     const bridge: Bridge = {
       pid,
       request,
@@ -297,6 +324,7 @@ export const spawn = (options: BridgeOptions): Effect.Effect<Bridge, BridgeFailu
         if (!exited) tracked.addDescendants(pid)
       },
       trackedAlive: () => tracked.alive().map((p) => p.pid),
+      startHeartbeat,
       stderrTail: () => tail,
       close
     }
