@@ -5,10 +5,12 @@
  * Every process the pools started is gone after teardown.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { execFileSync } from "node:child_process"
 import * as Arrow from "apache-arrow"
-import { Cause, Effect, Exit, FastCheck as fc, Fiber, Option, Scope } from "effect"
+import { Cause, Effect, Exit, FastCheck as fc, Fiber, Layer, Option, Scope } from "effect"
 import { col, count, lit } from "../../src/Engine/Expr.js"
 import type { GraphInput } from "../../src/Engine/Storage.js"
+import * as LocalRuntime from "../../src/LocalRuntime/LocalRuntime.js"
 import * as Hypergraph from "../../src/Query/Hypergraph.js"
 import { Runtime } from "../../src/Query/Runtime.js"
 import * as FrameCodec from "../../src/RayRuntime/FrameCodec.js"
@@ -16,6 +18,7 @@ import * as ProcessCluster from "../../src/RayRuntime/ProcessCluster.js"
 import { TaskConfig, TaskSpec } from "../../src/RayRuntime/Protocol.js"
 import * as Partitioning from "../../src/Engine/Partitioning.js"
 import * as RayRuntime from "../../src/RayRuntime/RayRuntime.js"
+import * as InMemoryStorage from "../../src/Storage/InMemoryStorage.js"
 import * as Compare from "../utils/Compare.js"
 import * as Generators from "../utils/Generators.js"
 import { checkCase, localRuntime, type MultiStorage, multiStorage, runStages } from "./helpers.js"
@@ -211,6 +214,38 @@ describe("RayRuntime on a pool of worker processes", () => {
     const table = await Effect.runPromise(Effect.provideService(friendsQuery().collect(), Runtime, runtime))
     expect(sortedRows(table)).toEqual(friendsByCity)
     expect(await Effect.runPromise(pool.cluster.pids)).toEqual(before)
+  })
+})
+
+/** Pids of this process's live children. */
+const children = (): Array<number> => {
+  try {
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(process.pid)], { encoding: "utf8" })
+      .split("\n").map((l) => Number(l.trim())).filter((n) => n > 0 && alive(n))
+  } catch {
+    return [] // ps exits 1 when there is no child
+  }
+}
+
+describe("RayRuntime.layerProcesses", () => {
+  it("runs a frame unchanged through the layer, which owns its processes and stops them when released", async () => {
+    const before = children()
+    const storageLayer = InMemoryStorage.layer(graph)
+    const frame = friendsQuery()
+    const program = Effect.gen(function*() {
+      const table = yield* frame.collect()
+      // The pool's processes are children of this process while the layer is in use.
+      const during = children().filter((pid) => !before.includes(pid))
+      return { table, during }
+    })
+    const local = await Effect.runPromise(frame.collect().pipe(Effect.provide(Layer.provide(LocalRuntime.layer, storageLayer))))
+    const { during, table } = await Effect.runPromise(
+      program.pipe(Effect.provide(Layer.provide(RayRuntime.layerProcesses({ workers: 2, partitions: 3 }), storageLayer)))
+    )
+    expect(sortedRows(table)).toEqual(sortedRows(local))
+    expect(sortedRows(table)).toEqual(friendsByCity)
+    expect(during).toHaveLength(2)
+    await waitUntil(() => during.every((pid) => !alive(pid)), 5000)
   })
 })
 
