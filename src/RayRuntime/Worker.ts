@@ -233,15 +233,29 @@ export const serve = (options: ServeOptions): Server => {
     }
   }
 
-  const push = (chunk: Uint8Array): void => {
-    let frames: ReadonlyArray<FrameCodec.Frame>
-    try {
-      frames = reader.push(chunk)
-    } catch (cause) {
-      protocolError(cause instanceof Error ? cause.message : String(cause))
-      // The reader consumed the bad frame; later complete frames are read on the next chunk.
-      return
+  /**
+   * Reads the frames of a chunk. A frame whose body does not decode is consumed by the
+   * reader and answered with a ProtocolError; the frames after it are read on. (Frames
+   * completed earlier in the same chunk are lost with it: `FrameReader.push` throws
+   * them away; the coordinator never sends malformed frames.)
+   */
+  const read = (chunk: Uint8Array): ReadonlyArray<FrameCodec.Frame> => {
+    const frames: Array<FrameCodec.Frame> = []
+    let next = chunk
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      try {
+        frames.push(...reader.push(next))
+        return frames
+      } catch (cause) {
+        protocolError(cause instanceof Error ? cause.message : String(cause))
+        next = new Uint8Array(0)
+      }
     }
+    return frames
+  }
+
+  const push = (chunk: Uint8Array): void => {
+    const frames = read(chunk)
     for (const frame of frames) {
       try {
         handle(frame)

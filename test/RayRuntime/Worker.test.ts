@@ -112,11 +112,15 @@ describe("Worker.serve", () => {
     server.push(FrameCodec.encode({ _tag: "LoadGraph", snapshot: 1 })) // no graph blob
     const tags = replies().map((r) => r.message._tag)
     expect(tags).toEqual(["ProtocolError", "ProtocolError", "ProtocolError"])
-    // Still serving: a well-formed task afterwards runs.
-    server.push(loadGraph)
-    server.push(frame({ _tag: "Run", id: 2, task: await scanTask(Partitioning.single) }))
-    await waitFor(() => replies().length > 3)
-    expect(replies()[3]?.message._tag).toBe("Done")
+    // Still serving: well-formed frames behind a bad one in the same chunk are read and run.
+    const run = frame({ _tag: "Run", id: 2, task: await scanTask(Partitioning.single) })
+    const chunk = new Uint8Array(raw.length + loadGraph.length + run.length)
+    chunk.set(raw, 0)
+    chunk.set(loadGraph, raw.length)
+    chunk.set(run, raw.length + loadGraph.length)
+    server.push(chunk)
+    await waitFor(() => replies().length > 4)
+    expect(replies().slice(3).map((r) => r.message._tag)).toEqual(["ProtocolError", "Done"])
   })
 
   it("fails typed when the snapshot was never shipped or the input count is wrong", async () => {
