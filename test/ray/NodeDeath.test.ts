@@ -45,7 +45,7 @@ let answers: AsyncIterator<string>
 let info: { address: string; nodes: Array<string>; pid: number }
 let cluster: Started
 let snapshot: number
-const tempDir = fs.mkdtempSync("/tmp/grr-mn-")
+let tempDir: string | undefined
 const timings: Record<string, number> = {}
 
 const next = async (): Promise<Record<string, unknown>> => {
@@ -66,6 +66,7 @@ const failureOf = <A>(exit: Exit.Exit<A, TaskFailure>): TaskFailure => {
 
 beforeAll(async () => {
   const started = performance.now()
+  tempDir = fs.mkdtempSync("/tmp/grr-mn-")
   multinode = spawn(python, [`${root}test/ray/multinode.py`, tempDir], { stdio: ["pipe", "pipe", "ignore"] })
   answers = readline.createInterface({ input: multinode.stdout! })[Symbol.asyncIterator]()
   info = (await next()) as typeof info
@@ -84,7 +85,7 @@ afterAll(async () => {
     if (!exited) killPid(multinode.pid)
     expect(exited).toBe(true)
   }
-  fs.rmSync(tempDir, { recursive: true, force: true })
+  if (tempDir !== undefined) fs.rmSync(tempDir, { recursive: true, force: true })
   console.log("node-death timings (ms):", JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]))))
 })
 
