@@ -10,7 +10,8 @@
  * columns gathered by row, the target's taken by ordinal, and (single hop) the edge's.
  * With `optional`, an input row without a match is kept once with NULL new columns.
  * The walk keeps only its current path (at most `maxHops` levels), so memory stays bounded
- * whatever the number of paths; the output is produced as the consumer pulls it.
+ * whatever the number of paths; the output is produced as the consumer pulls it, and a
+ * pull returns after at most about a million adjacency entries (so interruption is prompt).
  *
  * @since 0.1.0
  */
@@ -22,6 +23,9 @@ import type { ExecutionError } from "../Engine/ExecutionError.js"
 import type { AdjacencyExpandExec } from "../Engine/PhysicalPlan.js"
 import type { Adjacency, GraphIndex } from "../Engine/Storage.js"
 import { anchorOrdinals, assemble, type Assembly, capacityOf, expandStream, Matches } from "./internal/expand.js"
+
+/** Adjacency entries visited between two yields at most (bounds the time of one pull; an empty batch is dropped). */
+const STEP_BUDGET = 1 << 20
 
 /** The adjacency lists to walk from a node, in order; `skipSelf[l]`: list `l` skips self loops. */
 const listsOf = (index: GraphIndex, node: AdjacencyExpandExec): { lists: Array<Adjacency>; skipSelf: Array<boolean> } => {
@@ -69,6 +73,7 @@ export const execute = (
       const anchors = anchorOrdinals(Batch.column(batch, anchorAt), index.nodeOrdinals)
       const matches = new Matches(capacity)
       const rows = batch.numRows
+      let steps = 0
       for (let r = 0; r < rows; r++) {
         const start = anchors[r]!
         let matched = false
@@ -90,6 +95,11 @@ export const execute = (
                 d--
               }
               continue
+            }
+            if (++steps === STEP_BUDGET) {
+              // a long walk with few matches: hand back what there is so the consumer can interrupt
+              steps = 0
+              yield assemble(assembly, batch, matches)
             }
             const l = list[d]!
             const adjacency = lists[l]!
