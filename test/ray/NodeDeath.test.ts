@@ -121,6 +121,7 @@ describe("RayCluster when a Ray node dies", () => {
     const consumer = failureOf(await Effect.runPromiseExit(cluster.cluster.submit(task(1, gatherPlan, [new TaskInput({ producer: 0, refs: [produced.outputs[0]!.ref] })]))))
     timings["consumerOfLostMs"] = performance.now() - t
     expect(consumer.kind).toBe("INPUT_LOST")
+    expect(consumer.detail).toContain(`lost: ${produced.outputs[0]!.ref}`) // which input to recompute
 
     // Recovery is the coordinator's: rerun the producer; it lands on the surviving node.
     t = performance.now()
