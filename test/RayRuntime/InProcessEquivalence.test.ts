@@ -13,7 +13,7 @@ import * as Generators from "../utils/Generators.js"
 import { checkCase, localRuntime, multiStorage } from "./helpers.js"
 
 const seed = Number(process.env["GRISM_PROP_SEED"] ?? 20261129)
-const numRuns = Number(process.env["GRISM_PROP_RUNS"] ?? 25)
+const numRuns = Number(process.env["GRISM_PROP_RUNS"] ?? 20)
 
 describe("RayRuntime (in-process cluster) vs LocalRuntime", () => {
   for (const partitions of [1, 2, 3, 7]) {

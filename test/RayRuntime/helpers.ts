@@ -91,6 +91,8 @@ export const checkCase = async (
   local: RuntimeService,
   distributed: RuntimeService
 ): Promise<string | undefined> => {
+  // Let the event loop turn (vitest's worker RPC starves when every step resolves in microtasks).
+  await new Promise((resolve) => setImmediate(resolve))
   const ref = Generators.refGraph(graph)
   const query = Generators.buildQuery(ref, seq)
   const expected = Reference.evaluateOn(ref, query.frame.plan)
