@@ -1,6 +1,7 @@
 /**
  * The distributed runtime on the in-process cluster gives the local runtime's answers on
- * random graphs and queries, for 1, 2, 3 and 7 partitions (every query also runs through
+ * random graphs and queries, for 1, 2, 3 and 7 partitions, and on traversal-heavy queries over
+ * random multigraphs (every query also runs through
  * the splitter, the exchanges and Arrow IPC between stages).
  *
  * Re-run one case: GRISM_PROP_SEED=<seed> npx vitest run test/RayRuntime/InProcessEquivalence.test.ts
@@ -31,6 +32,24 @@ describe("RayRuntime (in-process cluster) vs LocalRuntime", () => {
           expect(await Effect.runPromise(cluster.runningTasks)).toBe(0)
         }),
         { seed: seed + partitions, numRuns, endOnFailure: false }
+      )
+    })
+  }
+
+  for (const partitions of [3, 7]) {
+    it(`traversal queries over random multigraphs agree with ${partitions} partitions`, async () => {
+      const storage = multiStorage()
+      const cluster = await Effect.runPromise(InProcessCluster.make(storage, { workers: 3 }))
+      const distributed = RayRuntime.make(storage, cluster, { partitions, config: { batchSize: 3 } })
+      const local = await Effect.runPromise(localRuntime(storage))
+      await fc.assert(
+        fc.asyncProperty(Generators.traversalCase, async ([graph, seq]) => {
+          await Effect.runPromise(storage.load(graph))
+          const problem = await checkCase(graph, seq, local, distributed, { traversal: true })
+          expect(problem, problem).toBeUndefined()
+          expect(await Effect.runPromise(cluster.heldObjects)).toEqual([])
+        }),
+        { seed: seed + 100 + partitions, numRuns, endOnFailure: false }
       )
     })
   }

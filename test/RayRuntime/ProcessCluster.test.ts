@@ -125,6 +125,20 @@ describe("RayRuntime on a pool of worker processes", () => {
     })
   }
 
+  it("traversal queries over random multigraphs agree with the local runtime (3 partitions)", async () => {
+    const distributed = RayRuntime.make(pool.storage, pool.cluster, { partitions: 3, config: { batchSize: 4 } })
+    const local = await Effect.runPromise(localRuntime(pool.storage))
+    await fc.assert(
+      fc.asyncProperty(Generators.traversalCase, async ([input, seq]) => {
+        await Effect.runPromise(pool.storage.load(input))
+        const problem = await checkCase(input, seq, local, distributed, { traversal: true })
+        expect(problem, problem).toBeUndefined()
+      }),
+      { seed: seed + 100, numRuns: runsPerPartitioning, endOnFailure: true }
+    )
+    await Effect.runPromise(pool.storage.load(graph))
+  })
+
   it("a worker SIGKILLed mid-stage: the task runs again elsewhere, same answer, attempts > tasks", async () => {
     await Effect.runPromise(pool.storage.load(graph))
     const before = await Effect.runPromise(pool.cluster.pids)

@@ -89,12 +89,13 @@ export const checkCase = async (
   graph: GraphInput,
   seq: ReadonlyArray<number>,
   local: RuntimeService,
-  distributed: RuntimeService
+  distributed: RuntimeService,
+  options: Generators.QueryOptions = {}
 ): Promise<string | undefined> => {
   // Let the event loop turn (vitest's worker RPC starves when every step resolves in microtasks).
   await new Promise((resolve) => setImmediate(resolve))
   const ref = Generators.refGraph(graph)
-  const query = Generators.buildQuery(ref, seq)
+  const query = Generators.buildQuery(ref, seq, options)
   const expected = Reference.evaluateOn(ref, query.frame.plan)
   const localExit = await Effect.runPromiseExit(collectOn(local, query.frame))
   const distExit = await Effect.runPromiseExit(collectOn(distributed, query.frame))
