@@ -25,7 +25,7 @@ export { ErrorValue, type Value } from "./reference/Values.js"
 /** How much of a result is determined by the semantics: every row, only the row count, or nothing. */
 export type Determinism = "full" | "count" | "none"
 
-/** A bound entity of a relation (for expand in a later wave). */
+/** A bound entity of a relation (expands start from the anchor node or the last hyperedge). */
 export interface RefBinding {
   readonly qualifier: string
   readonly kind: "node" | "hyperedge"
