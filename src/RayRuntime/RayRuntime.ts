@@ -5,7 +5,8 @@
  * It provides the same `Runtime` service as `LocalRuntime.layer`, so frames run unchanged.
  *
  * Layers: {@link layerInProcess} (tasks in this process), {@link layerProcesses} (a pool of
- * local worker processes), and {@link layer} over any `Cluster` (how Ray plugs in).
+ * local worker processes), {@link layerRay} (Ray actors hosting Node workers, through the
+ * Python bridge), and {@link layer} over any `Cluster`.
  *
  * Like the local runtime, `execute` emits at least one batch (a zero-row batch with the
  * output schema when the result is empty). A failed query emits nothing: the result is
@@ -32,6 +33,7 @@ import { Cluster, type ClusterService } from "./Cluster.js"
 import * as InProcessCluster from "./InProcessCluster.js"
 import * as explainStages from "./internal/explainStages.js"
 import * as ProcessCluster from "./ProcessCluster.js"
+import * as RayCluster from "./RayCluster.js"
 import * as RayExecutor from "./RayExecutor.js"
 
 /** Options of the distributed runtime. */
@@ -135,3 +137,12 @@ export const layerInProcess = (
 export const layerProcesses = (
   options: RayRuntimeOptions & ProcessCluster.ProcessClusterOptions
 ): Layer.Layer<Runtime, never, Storage> => Layer.provide(layer(options), ProcessCluster.layer(options))
+
+/**
+ * The distributed runtime on Ray: starts a local Ray when `address` is absent, connects to
+ * a running cluster otherwise (`"auto"` or `host:port`), and runs every stage task on Ray
+ * actors that each own a Node worker. Everything it started stops when the layer closes.
+ */
+export const layerRay = (
+  options: RayRuntimeOptions & RayCluster.RayClusterOptions = {}
+): Layer.Layer<Runtime, ExecutionError, Storage> => Layer.provide(layer(options), RayCluster.layer(options))
