@@ -167,7 +167,10 @@ export class GroupTable {
     for (;;) {
       const g = slots[slot]!
       if (g === -1) break
-      if (this.groupHashes[g] === hash && Hash.rowsEqual(views, i, this.views, g)) return g
+      if (
+        this.groupHashes[g] === hash &&
+        (views.length === 1 ? Hash.valuesEqual(views[0]!, i, this.views[0]!, g) : Hash.rowsEqual(views, i, this.views, g))
+      ) return g
       slot = (slot + 1) & mask
     }
     const g = this.size++
