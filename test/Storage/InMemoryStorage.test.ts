@@ -59,6 +59,26 @@ describe("InMemoryStorage catalog", () => {
       expect(props(catalog, "hyperedge", "LIVES_IN")).toEqual({})
     }))
 
+  it.effect("a binary edge needs roles exactly source and target, both bound to nodes", () =>
+    Effect.gen(function*() {
+      const s = yield* InMemoryStorage.make({
+        nodes: [{ id: 1, labels: ["N"] }, { id: 2, labels: ["N"] }],
+        edges: [{ id: 10, label: "E", source: 1, target: 2 }],
+        hyperedges: [
+          { id: 11, label: "E", bindings: [{ role: "source", node: 1 }, { role: "target", hyperedge: 10 }] },
+          { id: 12, label: "E", bindings: [{ role: "source", node: 1 }, { role: "source", node: 2 }] },
+          { id: 13, label: "E", bindings: [{ role: "source", node: 1 }, { role: "to", node: 2 }] },
+          { id: 14, label: "E", bindings: [{ role: "source", node: 1 }, { role: "target", node: 2 }, { role: "target", node: 1 }] },
+          { id: 15, label: "E", bindings: [{ role: "target", node: 2 }, { role: "source", node: 2 }] }
+        ]
+      })
+      const info = (yield* s.catalog(1)).hyperedgeLabels.get("E")!
+      expect(info.count).toBe(6)
+      expect(info.binaryCount).toBe(2)
+      const binary = yield* sortedRows(s.scanHyperedges(1, { label: "E", columns: [idCol, c("_source", DataType.Int64), c("_target", DataType.Int64)], batchSize: 8, binaryOnly: true }))
+      expect(binary).toEqual([{ _id: 10n, _source: 1n, _target: 2n }, { _id: 15n, _source: 2n, _target: 2n }])
+    }))
+
   it.effect("dates, vectors, lists and booleans get their types", () =>
     Effect.gen(function*() {
       const s = yield* InMemoryStorage.make({
