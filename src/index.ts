@@ -55,3 +55,5 @@ export * as ExampleGraph from "./Storage/ExampleGraph.js"
 export * as QueryPlanner from "./Planner/QueryPlanner.js"
 /** The single-process runtime. */
 export * as LocalRuntime from "./LocalRuntime/LocalRuntime.js"
+/** The distributed runtime: worker processes or Ray, behind the same `Runtime` service. */
+export * as RayRuntime from "./RayRuntime/RayRuntime.js"
