@@ -255,6 +255,27 @@ describe("GraphIndex take", () => {
       ])
     }))
 
+  it.effect("takes whose ordinals lie in one chunk (not the first) read that chunk: labels, properties, -1", () =>
+    Effect.gen(function*() {
+      const { index, node, edge } = yield* load
+      const columns = [idCol, c("_label", DataType.String), c("name", DataType.String), c("pop", DataType.Int64), c("age", DataType.Float64)]
+      const cities = takeRows(columns.map((x) => x.field), index.takeNodes(Int32Array.from([node(5n), node(3n), node(5n)]), columns))
+      expect(cities).toEqual([
+        { _id: 5n, _label: "City", name: "Rome", pop: 2800000n, age: null },
+        { _id: 3n, _label: "City", name: "Oslo", pop: 700000n, age: null },
+        { _id: 5n, _label: "City", name: "Rome", pop: 2800000n, age: null }
+      ])
+      const withNull = takeRows(["_label", "name"], index.takeNodes(Int32Array.from([-1, node(3n), -1]), [columns[1]!, columns[2]!]))
+      expect(withNull).toEqual([{ _label: null, name: null }, { _label: "City", name: "Oslo" }, { _label: null, name: null }])
+      const allNull = takeRows(["_label", "name"], index.takeNodes(Int32Array.from([-1, -1]), [columns[1]!, columns[2]!]))
+      expect(allNull).toEqual([{ _label: null, name: null }, { _label: null, name: null }])
+      const edgeColumns = [idCol, c("_label", DataType.String), c("since", DataType.Int64)]
+      const meetings = takeRows(["_id", "_label", "since"], index.takeHyperedges(Int32Array.from([edge(201n), edge(200n)]), edgeColumns))
+      expect(meetings.map((r) => [r["_id"], r["_label"]])).toEqual([[201n, "MEETING"], [200n, "MEETING"]])
+      const knows = takeRows(["_id", "_label"], index.takeHyperedges(Int32Array.from([edge(101n), edge(100n), edge(101n)]), edgeColumns))
+      expect(knows).toEqual([{ _id: 101n, _label: "KNOWS" }, { _id: 100n, _label: "KNOWS" }, { _id: 101n, _label: "KNOWS" }])
+    }))
+
   it.effect("take of every ordinal equals a scan of every entity, column for column", () =>
     Effect.gen(function*() {
       const { storage, index } = yield* load

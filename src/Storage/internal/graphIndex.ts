@@ -10,7 +10,9 @@ import * as Arrow from "apache-arrow"
 import * as Batch from "../../Engine/Batch.js"
 import * as DataType from "../../Engine/DataType.js"
 import type { Adjacency, Bindings, GraphIndex, Incidence, ScanColumn } from "../../Engine/Storage.js"
-import { hyperedgeColumn, nodeColumn } from "./scan.js"
+import * as Column from "../../Engine/Kernels/Column.js"
+import { chunkOf } from "./commit.js"
+import { hyperedgeColumn, nodeColumn, repeatBytes } from "./scan.js"
 import type { HyperedgeChunk, NodeChunk, Snapshot } from "./snapshot.js"
 
 const ALL = "\u0000all"
@@ -30,6 +32,54 @@ const wholeColumn = (pieces: ReadonlyArray<Arrow.Data>, type: DataType.DataType,
   if (pieces.length === 0) return Batch.castData(Arrow.makeData({ type: new Arrow.Null(), length }), type)
   const schema = new Arrow.Schema([new Arrow.Field("v", DataType.toArrow(type), true)])
   return Batch.column(Batch.concat(schema, pieces.map((p) => Batch.make(schema, [p]))), 0)
+}
+
+/**
+ * The `_label` column of the entities at `ordinals` (`-1` → NULL): each row is its chunk's
+ * label. With one chunk (`single >= 0`) the label bytes are repeated by doubling copies.
+ */
+const labelColumn = (
+  ordinals: Int32Array,
+  starts: Int32Array,
+  labels: ReadonlyArray<string>,
+  single: number
+): Arrow.Data => {
+  const n = ordinals.length
+  const encoded = labels.map(Column.encodeUtf8)
+  let validity: Uint8Array | null = null
+  for (let i = 0; i < n; i++) {
+    if (ordinals[i]! < 0) {
+      validity ??= Column.allSetBitmap(n)
+      Column.clearBit(validity, i)
+    }
+  }
+  const offsets = new Int32Array(n + 1)
+  if (single >= 0 && validity === null) {
+    const bytes = encoded[single]!
+    const w = bytes.length
+    for (let i = 0; i < n; i++) offsets[i + 1] = (i + 1) * w
+    const out = repeatBytes(bytes, n)
+    return Column.utf8(offsets, out)
+  }
+  const chunkOfRow = new Int32Array(n)
+  let total = 0
+  for (let i = 0; i < n; i++) {
+    const o = ordinals[i]!
+    if (o >= 0) {
+      const c = chunkOf(starts, o)
+      chunkOfRow[i] = c
+      total += encoded[c]!.length
+    }
+    offsets[i + 1] = total
+  }
+  const out = new Uint8Array(total)
+  for (let i = 0; i < n; i++) {
+    if (offsets[i + 1] === offsets[i]) continue
+    const bytes = encoded[chunkOfRow[i]!]!
+    let at = offsets[i]!
+    for (let k = 0; k < bytes.length; k++) out[at++] = bytes[k]!
+  }
+  return Column.utf8(offsets, out, validity)
 }
 
 /**
@@ -215,19 +265,65 @@ export const make = (snapshot: Snapshot): GraphIndex => {
       return mask
     })
 
+  /**
+   * Take by ordinals. When every ordinal falls in one chunk (the usual case: an expand to
+   * one label), rows are gathered from that chunk's own column with chunk-local ordinals;
+   * otherwise from a whole-snapshot column built once per (field, type). `_label` is
+   * constant per chunk: it is written from the labels, never gathered.
+   */
   const take = <C extends NodeChunk | HyperedgeChunk>(
     cache: Map<string, Arrow.Data>,
     chunks: ReadonlyArray<C>,
+    starts: Int32Array,
     count: number,
     column: (chunk: C, field: string, type: DataType.DataType, start: number, end: number) => Arrow.Data,
+    labelOf: (chunk: C) => string,
     ordinals: Int32Array,
     columns: ReadonlyArray<ScanColumn>
-  ): ReadonlyArray<Arrow.Data> =>
-    columns.map((c) => {
-      const whole = memo(cache, `${c.field}\u0000${DataType.display(c.dataType)}`, () =>
+  ): ReadonlyArray<Arrow.Data> => {
+    const n = ordinals.length
+    let min = 0x7fffffff
+    let max = -1
+    for (let i = 0; i < n; i++) {
+      const o = ordinals[i]!
+      if (o < 0) continue
+      if (o < min) min = o
+      if (o > max) max = o
+    }
+    // the single chunk holding every (non-negative) ordinal, or -1
+    let single = -1
+    if (max < 0) single = chunks.length > 0 ? 0 : -1
+    else {
+      const c = chunkOf(starts, min)
+      if (max < starts[c + 1]!) single = c
+    }
+    let local: Int32Array | undefined
+    const localOrdinals = (): Int32Array => {
+      if (local !== undefined) return local
+      const start = starts[single]!
+      if (start === 0) return local = ordinals
+      local = new Int32Array(n)
+      for (let i = 0; i < n; i++) {
+        const o = ordinals[i]!
+        local[i] = o < 0 ? -1 : o - start
+      }
+      return local
+    }
+    return columns.map((c) => {
+      if (c.field === "_label" && c.dataType._tag === "String") {
+        return labelColumn(ordinals, starts, chunks.map(labelOf), single)
+      }
+      if (single >= 0) {
+        const chunk = chunks[single]!
+        const data = memo(cache, `${single}\u0000${c.field}\u0000${DataType.display(c.dataType)}`, () =>
+          columnOrNull(chunk, c, column))
+        return Batch.takeData(data, localOrdinals())
+      }
+      const whole = memo(cache, `*\u0000${c.field}\u0000${DataType.display(c.dataType)}`, () =>
         wholeColumn(chunks.map((chunk) => columnOrNull(chunk, c, column)), c.dataType, count))
       return Batch.takeData(whole, ordinals)
     })
+  }
 
   return {
     nodeCount,
@@ -241,8 +337,18 @@ export const make = (snapshot: Snapshot): GraphIndex => {
     adjacency,
     bindings,
     incidence,
-    takeNodes: (ordinals, columns) => take(nodeColumns, snapshot.nodes, nodeCount, nodeColumn, ordinals, columns),
+    takeNodes: (ordinals, columns) =>
+      take(nodeColumns, snapshot.nodes, snapshot.nodeStarts, nodeCount, nodeColumn, (c) => c.labels[0]!, ordinals, columns),
     takeHyperedges: (ordinals, columns) =>
-      take(hyperedgeColumns, snapshot.hyperedges, hyperedgeCount, hyperedgeColumn, ordinals, columns)
+      take(
+        hyperedgeColumns,
+        snapshot.hyperedges,
+        snapshot.hyperedgeStarts,
+        hyperedgeCount,
+        hyperedgeColumn,
+        (c) => c.label,
+        ordinals,
+        columns
+      )
   }
 }

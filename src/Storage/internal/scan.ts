@@ -17,16 +17,27 @@ import type { HyperedgeScanOptions, NodeScanOptions, ScanColumn } from "../../En
 import { convert } from "./columns.js"
 import type { HyperedgeChunk, NodeChunk, Snapshot } from "./snapshot.js"
 
-const constantString = (value: string, length: number): Arrow.Data => {
+/** `length` rows of one string: offsets `i * w`, the bytes repeated by doubling copies. */
+export const constantString = (value: string, length: number): Arrow.Data => {
   const bytes = Column.encodeUtf8(value)
   const w = bytes.length
   const offsets = new Int32Array(length + 1)
-  const out = new Uint8Array(w * length)
-  for (let i = 0; i < length; i++) {
-    out.set(bytes, i * w)
-    offsets[i + 1] = (i + 1) * w
+  for (let i = 0; i < length; i++) offsets[i + 1] = (i + 1) * w
+  return Column.utf8(offsets, repeatBytes(bytes, length))
+}
+
+/** `bytes` repeated `times` times (doubling `copyWithin`, no per-row call). */
+export const repeatBytes = (bytes: Uint8Array, times: number): Uint8Array => {
+  const out = new Uint8Array(bytes.length * times)
+  if (out.length === 0) return out
+  out.set(bytes, 0)
+  let filled = bytes.length
+  while (filled < out.length) {
+    const len = Math.min(filled, out.length - filled)
+    out.copyWithin(filled, 0, len)
+    filled += len
   }
-  return Column.utf8(offsets, out)
+  return out
 }
 
 const constantStringList = (values: ReadonlyArray<string>, length: number): Arrow.Data => {

@@ -177,6 +177,88 @@ const dictionaryIndices = (data: Arrow.Data, indices: Indices): Int32Array => {
   return out
 }
 
+/**
+ * Gathers variable-width values: fills `outOffsets` (n + 1 entries) and returns the bytes.
+ * Two passes: lengths (remembering each source start), then one copy per row (a byte loop
+ * for short values, `set` of a sub-array for long ones).
+ */
+const gatherBytes = (offsets: Int32Array, bytes: Uint8Array, indices: Indices, outOffsets: Int32Array): Uint8Array => {
+  const n = indices.length
+  const starts = new Int32Array(n)
+  let total = 0
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!
+    if (j >= 0) {
+      const s = offsets[j]!
+      starts[i] = s
+      total += offsets[j + 1]! - s
+    }
+    outOffsets[i + 1] = total
+  }
+  const out = new Uint8Array(total)
+  let at = 0
+  for (let i = 0; i < n; i++) {
+    const end = outOffsets[i + 1]!
+    const len = end - at
+    if (len === 0) continue
+    let k = starts[i]!
+    if (len > 32) {
+      out.set(bytes.subarray(k, k + len), at)
+      at = end
+    } else while (at < end) out[at++] = bytes[k++]!
+  }
+  return out
+}
+
+/** Gathers fixed-width values (`stride` elements per row); index −1 leaves zeros. */
+const gatherFixed = (values: AnyTyped, stride: number, indices: Indices): AnyTyped => {
+  const n = indices.length
+  if (stride === 1) {
+    if (values instanceof Float64Array) return gatherFloat64(values, indices)
+    if (values instanceof BigInt64Array) return gatherInt64(values, indices)
+    if (values instanceof Int32Array) return gatherInt32(values, indices)
+  }
+  const out = new (values.constructor as new(n: number) => AnyTyped)(n * stride)
+  const o = out as Int32Array
+  const v = values as Int32Array
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!
+    if (j < 0) continue
+    for (let k = 0; k < stride; k++) o[i * stride + k] = v[j * stride + k]!
+  }
+  return out
+}
+
+const gatherFloat64 = (values: Float64Array, indices: Indices): Float64Array => {
+  const n = indices.length
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!
+    if (j >= 0) out[i] = values[j]!
+  }
+  return out
+}
+
+const gatherInt32 = (values: Int32Array, indices: Indices): Int32Array => {
+  const n = indices.length
+  const out = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!
+    if (j >= 0) out[i] = values[j]!
+  }
+  return out
+}
+
+const gatherInt64 = (values: BigInt64Array, indices: Indices): BigInt64Array => {
+  const n = indices.length
+  const out = new BigInt64Array(n)
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!
+    if (j >= 0) out[i] = values[j]!
+  }
+  return out
+}
+
 /** Gathers rows of one column; index −1 yields NULL. Dictionary input is decoded. */
 export const takeData = (data: Arrow.Data, indices: Indices): Arrow.Data => {
   const type = data.type
@@ -205,25 +287,8 @@ export const takeData = (data: Arrow.Data, indices: Indices): Arrow.Data => {
     }
     case Arrow.Type.Utf8:
     case Arrow.Type.Binary: {
-      const offsets = data.valueOffsets as Int32Array
-      const bytes = data.values as Uint8Array
       const outOffsets = new Int32Array(n + 1)
-      let total = 0
-      for (let i = 0; i < n; i++) {
-        const j = indices[i]!
-        if (j >= 0) total += offsets[j + 1]! - offsets[j]!
-        outOffsets[i + 1] = total
-      }
-      const outBytes = new Uint8Array(total)
-      for (let i = 0; i < n; i++) {
-        const j = indices[i]!
-        if (j < 0) continue
-        const start = offsets[j]!, end = offsets[j + 1]!
-        const len = end - start
-        let at = outOffsets[i]!
-        if (len > 24) outBytes.set(bytes.subarray(start, end), at)
-        else for (let k = start; k < end; k++) outBytes[at++] = bytes[k]!
-      }
+      const outBytes = gatherBytes(data.valueOffsets as Int32Array, data.values as Uint8Array, indices, outOffsets)
       return withValidity({ type, valueOffsets: outOffsets, data: outBytes }, n, validity)
     }
     case Arrow.Type.List: {
@@ -270,38 +335,7 @@ export const takeData = (data: Arrow.Data, indices: Indices): Arrow.Data => {
       if (values === undefined || data.valueOffsets !== undefined || data.children.length > 0) {
         throw new Error(`Batch.takeData: unsupported Arrow type ${type}`)
       }
-      const stride = data.stride
-      const out = new (values.constructor as new(n: number) => AnyTyped)(n * stride)
-      if (stride === 1) {
-        if (values instanceof BigInt64Array) {
-          const o = out as BigInt64Array
-          for (let i = 0; i < n; i++) {
-            const j = indices[i]!
-            if (j >= 0) o[i] = values[j]!
-          }
-        } else if (values instanceof Float64Array) {
-          const o = out as Float64Array
-          for (let i = 0; i < n; i++) {
-            const j = indices[i]!
-            if (j >= 0) o[i] = values[j]!
-          }
-        } else {
-          const o = out as Int32Array
-          const v = values as Int32Array
-          for (let i = 0; i < n; i++) {
-            const j = indices[i]!
-            if (j >= 0) o[i] = v[j]!
-          }
-        }
-      } else {
-        const o = out as Int32Array
-        const v = values as Int32Array
-        for (let i = 0; i < n; i++) {
-          const j = indices[i]!
-          if (j < 0) continue
-          for (let k = 0; k < stride; k++) o[i * stride + k] = v[j * stride + k]!
-        }
-      }
+      const out = gatherFixed(values, data.stride, indices)
       return withValidity({ type, data: out }, n, validity)
     }
   }
