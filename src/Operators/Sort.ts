@@ -3,7 +3,9 @@
  * sort keys evaluated once per batch, reserving the memory it holds, then sorts once
  * and emits batches of `config.batchSize` rows. With `fetch` it is a top-k: the buffer is
  * cut back to the best `fetch` rows whenever it reaches `max(2·fetch, batchSize)` rows,
- * so it never holds much more than that. `fetch = 0` emits nothing and pulls nothing.
+ * so it never holds much more than that; once `fetch` rows are kept, the worst of them is
+ * a threshold and each later batch keeps only the rows strictly before it (one comparison
+ * pass, usually leaving few or no rows). `fetch = 0` emits nothing and pulls nothing.
  *
  * Over the memory limit it fails with `MemoryExceeded`; the reservation is freed when the
  * stream ends, fails or is interrupted.
@@ -71,6 +73,17 @@ export const execute = (
       const arrowKeyTypes = keyTypes.map(DataType.toArrow)
       const reservation = yield* reserve(node)
       const buffer: Buffer = { batches: [], keys: node.keys.map(() => []), rows: 0, bytes: 0 }
+      /** Top-k: per key, the one-row column of the worst kept row once `fetch` rows are kept. */
+      let threshold: Array<Arrow.Data> | undefined
+
+      /** Top-k: the rows of a batch that may still enter (strictly before the threshold row). */
+      const candidates = (keys: ReadonlyArray<Arrow.Data>, length: number): Int32Array | undefined => {
+        if (threshold === undefined) return undefined
+        const withPivot = keys.map((key, k) =>
+          Batch.castData(concatKey(arrowKeyTypes[k]!, [key, threshold![k]!]), keyTypes[k]!)
+        )
+        return Sort.rowsBefore(sortKeys(withPivot), length, length)
+      }
 
       /** One batch and one column per key holding every buffered row (concatenated once). */
       const flatten = (): { batch: Arrow.RecordBatch; keys: Array<Arrow.Data> } => {
@@ -97,6 +110,10 @@ export const execute = (
             buffer.keys = keptKeys.map((k) => [k])
             buffer.rows = kept.numRows
             buffer.bytes = Batch.byteSize(kept) + keptKeys.reduce((n, k) => n + dataBytes(k), 0)
+            if (kept.numRows >= fetch!) {
+              const last = Int32Array.of(kept.numRows - 1)
+              threshold = keptKeys.map((k) => Batch.takeData(k, last))
+            }
             return reservation.resize(buffer.bytes)
           })
         )
@@ -104,12 +121,18 @@ export const execute = (
 
       yield* Stream.runForEach(input, (raw) =>
         raw.numRows === 0 ? Effect.void : Effect.gen(function*() {
-          const batch = conform(raw, schema, node.output)
-          const keys: Array<Arrow.Data> = []
+          let batch = conform(raw, schema, node.output)
+          let keys: Array<Arrow.Data> = []
           for (let k = 0; k < node.keys.length; k++) {
             let data = yield* Evaluator.evaluate(node.keys[k]!.expr, batch)
             if (!Arrow.util.compareTypes(data.type, arrowKeyTypes[k]!)) data = Batch.castData(data, keyTypes[k]!)
             keys.push(data)
+          }
+          const keep = candidates(keys, batch.numRows)
+          if (keep !== undefined && keep.length < batch.numRows) {
+            if (keep.length === 0) return
+            batch = Batch.take(batch, keep)
+            keys = keys.map((key) => Batch.takeData(key, keep))
           }
           const bytes = Batch.byteSize(batch) + keys.reduce((n, key) => n + keyBytesOf(batch, key), 0)
           yield* reservation.grow(bytes)

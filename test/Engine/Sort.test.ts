@@ -189,3 +189,25 @@ describe("Sort.topKIndices", () => {
     expect([...Sort.topKIndices([asc(data)], 3, 10)]).toEqual([1, 2, 0])
   })
 })
+
+describe("Sort.rowsBefore", () => {
+  it("keeps the rows strictly before the pivot row, ties on every key excluded", () => {
+    const score = column(DataType.Float64, [3, null, 1, NaN, 2, 2, -0, 0])
+    // descending, NULLs last: NaN > 3 > 2 = 2 > 1 > 0 = -0 > NULL; pivot row 4 (2)
+    expect([...Sort.rowsBefore([desc(score, false)], 8, 4)]).toEqual([0, 3])
+    // ascending, NULLs last, pivot row 7 (0): only values below 0 → none; pivot row 2 (1): -0, 0
+    expect([...Sort.rowsBefore([asc(score)], 8, 7)]).toEqual([])
+    expect([...Sort.rowsBefore([asc(score)], 8, 2)]).toEqual([6, 7])
+    // NULLs first ascending, pivot 1 (NULL): nothing comes before a NULL
+    expect([...Sort.rowsBefore([asc(score, true)], 8, 1)]).toEqual([])
+  })
+
+  it("with several keys compares the next key on ties", () => {
+    const a = column(DataType.String, ["b", "a", "b", "c", "b"])
+    const b = column(DataType.Int64, [5n, 9n, 1n, 0n, 3n])
+    // pivot row 4 ("b", 3): ("a", 9) and ("b", 1) come before ascending/ascending
+    expect([...Sort.rowsBefore([asc(a), asc(b)], 5, 4)]).toEqual([1, 2])
+    // a descending, b descending: ("c", 0) and ("b", 5) come before ("b", 3)
+    expect([...Sort.rowsBefore([desc(a), desc(b)], 5, 4)]).toEqual([0, 3])
+  })
+})

@@ -100,6 +100,34 @@ describe("SortExec", () => {
       )
     ))
 
+  it.effect("top-k on one key with many ties across batches keeps the earliest rows (threshold pre-filter)", () =>
+    Effect.promise(() =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.option(fc.constantFrom(NaN, -0, 0, 1, 2, 3), { nil: null }), { maxLength: 80 }),
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 1, max: 7 }),
+          fc.boolean(),
+          async (scores, fetch, perBatch, descending) => {
+            const input = scores.map((s, i) => [BigInt(i), null, s] as const)
+            const batches = Array.from({ length: Math.ceil(input.length / perBatch) }, (_, b) =>
+              batch(input.slice(b * perBatch, (b + 1) * perBatch)))
+            const key = descending ? Expr.col("score").desc().withNullsLast() : Expr.col("score").asc()
+            // expected by hand: stable order of (NULL placement, value with NaN greatest and -0 = 0), then input order
+            const rank = (s: number | null): number => (s === null ? (descending ? -Infinity : Infinity) : Number.isNaN(s) ? 1e9 : s === 0 ? 0 : s)
+            const order = input.map((r, i) => i).sort((a, b) => {
+              const ra = rank(input[a]![2]), rb = rank(input[b]![2])
+              const d = descending ? rb - ra : ra - rb
+              return d !== 0 ? d : a - b
+            })
+            const top = ids(await Effect.runPromise(runBatches(Sort.execute(node([key], fetch), fromBatches(batches)), testContext({ batchSize: 4 }))))
+            expect(top).toEqual(order.slice(0, fetch).map(BigInt))
+          }
+        ),
+        { numRuns: 80 }
+      )
+    ))
+
   it.effect("top-k keeps a bounded buffer", () =>
     Effect.gen(function*() {
       const input = Array.from({ length: 50 }, (_, b) => batch(Array.from({ length: 20 }, (_, i) => [BigInt(b * 20 + i), "x", (b * 37 + i * 11) % 101])))

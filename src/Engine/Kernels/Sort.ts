@@ -110,6 +110,31 @@ export const comparator = (keys: ReadonlyArray<SortKeyColumn>): Compare => {
   }
 }
 
+/**
+ * The rows among `0..length-1` whose keys come strictly before row `pivot`'s (rows that
+ * tie with it on every key are left out), ascending: the pre-filter of a top-k whose
+ * k-th best row so far is `pivot` (a later row that ties with it can never enter).
+ */
+export const rowsBefore = (keys: ReadonlyArray<SortKeyColumn>, length: number, pivot: number): Int32Array => {
+  const cmps = keys.map(keyComparator)
+  const out = new Int32Array(length)
+  let m = 0
+  if (cmps.length === 1) {
+    const c0 = cmps[0]!
+    for (let i = 0; i < length; i++) if (c0(i, pivot) < 0) out[m++] = i
+  } else {
+    for (let i = 0; i < length; i++) {
+      for (let k = 0; k < cmps.length; k++) {
+        const r = cmps[k]!(i, pivot)
+        if (r === 0) continue
+        if (r < 0) out[m++] = i
+        break
+      }
+    }
+  }
+  return out.slice(0, m)
+}
+
 /** Row indices `0..length-1` in the stable order of the keys (the first key first). */
 export const sortIndices = (keys: ReadonlyArray<SortKeyColumn>, length: number): Int32Array => {
   const indices = new Int32Array(length)
