@@ -38,6 +38,9 @@ import { arrowSchema, conform } from "./internal/schema.js"
 const canonical = (data: Arrow.Data, type: DataType.DataType, arrow: Arrow.DataType): Arrow.Data =>
   Arrow.util.compareTypes(data.type, arrow) ? data : Batch.castData(data, type)
 
+const isInt64 = (type: Arrow.DataType): boolean =>
+  type.typeId === Arrow.Type.Int && (type as Arrow.Int).bitWidth === 64 && (type as Arrow.Int).isSigned
+
 /** Runs the operator over its input stream. */
 export const execute = (
   node: HashAggregateExec,
@@ -108,7 +111,9 @@ export const execute = (
               }
               const data = yield* Evaluator.evaluate(arg, batch)
               const type = valueTypes[a]
-              args.push(type === undefined ? data : canonical(data, type, valueArrow[a]!))
+              // avg reads Int64 as it is (no Float64 copy of the column)
+              const direct = type === undefined || (specs[a]!.fn === "avg" && isInt64(data.type))
+              args.push(direct ? data : canonical(data, type!, valueArrow[a]!))
             }
           }
           yield* Aggregates.guard(() => {

@@ -2,6 +2,7 @@ import * as Arrow from "apache-arrow"
 import { FastCheck as fc } from "effect"
 import { describe, expect, it } from "vitest"
 import * as DataType from "../../src/Engine/DataType.js"
+import * as Aggregates from "../../src/Engine/Kernels/Aggregates.js"
 import * as Hash from "../../src/Engine/Kernels/Hash.js"
 import { arrowSchema, batchFromRows } from "../utils/MockSources.js"
 
@@ -187,5 +188,36 @@ describe("Hash.rowsEqual", () => {
     expect(Hash.rowsEqual(a, 1, b, 0)).toBe(false)
     expect(Hash.rowsEqual(a, 0, b, 2)).toBe(true)
     expect(Hash.rowsEqual(a, 0, b, 1)).toBe(false)
+  })
+})
+
+describe("GroupTable (one string key)", () => {
+  it("assigns dense ids by first appearance across batches; NULL is one group; equal hashes need equal bytes", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.option(fc.constantFrom("", "a", "b", "ab", "ba", "abc", "é", "😀", "x".repeat(40)), { nil: null }), { maxLength: 30 }), { maxLength: 5 }),
+        fc.boolean(),
+        (batches, collide) => {
+          const table = new Aggregates.GroupTable([new Arrow.Utf8()], 4)
+          const expected = new Map<string | null, number>()
+          for (const values of batches) {
+            const data = column(DataType.String, values)
+            // `collide`: every row gets the same hash, so only the byte comparison separates groups
+            const hashes = collide ? new Uint32Array(values.length).fill(7) : Hash.hashColumns([data], values.length)
+            const ids = table.findOrInsert(Hash.keyViews([data]), hashes, values.length)
+            const want = values.map((v) => {
+              if (!expected.has(v)) expected.set(v, expected.size)
+              return expected.get(v)!
+            })
+            expect([...ids]).toEqual(want)
+          }
+          expect(table.size).toBe(expected.size)
+          const keys = table.columns()[0]!
+          const stored = Array.from({ length: keys.length }, (_, g) => Arrow.makeVector(keys).get(g))
+          expect(stored).toEqual([...expected.keys()])
+        }
+      ),
+      { numRuns: 150 }
+    )
   })
 })

@@ -194,6 +194,25 @@ describe("HashAggregateExec single mode", () => {
       expect(z["lf"]).toEqual([2])
     }))
 
+  it.effect("avg of Int64 reads each value as the nearest Float64 (large and negative values, NULLs skipped)", () =>
+    Effect.gen(function*() {
+      const values = [2n ** 62n + 12345n, null, -(2n ** 60n) - 7n, 9007199254740993n, -1n, null, 3n]
+      const node = singleNode([], [spec("ai", "avg", "i"), spec("n", "count", "i")])
+      const out = plainRows(yield* run(node, [
+        batchOf(values.slice(0, 4).map((v) => ["a", v, null, null, null, null, null])),
+        batchOf(values.slice(4).map((v) => ["a", v, null, null, null, null, null]))
+      ]))
+      // by hand: each non-NULL value converted to a double, summed in input order, divided by the count
+      let sum = 0
+      let count = 0
+      for (const v of values) {
+        if (v === null) continue
+        sum += Number(v)
+        count++
+      }
+      expect(out).toEqual([{ ai: sum / count, n: 5n }])
+    }))
+
   it.effect("no keys: one row over all the input", () =>
     Effect.gen(function*() {
       const node = singleNode([], [spec("n", "count"), spec("si", "sum", "i"), spec("mins", "min", "s"), spec("maxs", "max", "s"), spec("cds", "countDistinct", "s")])

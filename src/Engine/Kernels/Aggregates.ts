@@ -12,7 +12,7 @@
  *   `wraps` Int64 (how many times 2^64 to add), so an intermediate sum may leave the Int64
  *   range as long as the final one does not (overflow is decided on the final sum;
  *   intermediate sums beyond ±2^84 raise it early);
- * - `avg`: `sum` Float64 and `count` Int64;
+ * - `avg`: `sum` Float64 and `count` Int64 (its update also reads Int64 values directly);
  * - `min` / `max`: the value;
  * - `collect`: the list of values; `countDistinct` / `collectDistinct`: the list of
  *   distinct values (grouping equality: NaN = NaN, -0.0 = 0.0).
@@ -369,8 +369,20 @@ const avg = (): Accumulator => {
     update: (groups, arg, groupCount) => {
       ensure(groupCount)
       if (arg!.typeId === Arrow.Type.Null) return
-      const v = arg!.values as Float64Array
       const valid = Column.validity(arg!)
+      if (arg!.values instanceof BigInt64Array) {
+        // Int64 values read as Numbers (hi · 2^32 + unsigned lo: the same value a cast to Float64 gives)
+        const w = words64(arg!)
+        for (let i = 0; i < groups.length; i++) {
+          const g = groups[i]!
+          if (g >= 0 && isValidAt(valid, i)) {
+            sums[g]! += int64At(w, i)
+            counts[g]!++
+          }
+        }
+        return
+      }
+      const v = arg!.values as Float64Array
       for (let i = 0; i < groups.length; i++) {
         const g = groups[i]!
         if (g >= 0 && isValidAt(valid, i)) {

@@ -94,6 +94,20 @@ export const hashFloat = (value: number): number => {
 
 type IntArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array
 
+/** Value hashes of the first `length` strings of a Utf8 column's buffers (monomorphic loop). */
+const hashUtf8 = (offsets: Int32Array, bytes: Uint8Array, length: number, out: Uint32Array): void => {
+  for (let i = 0; i < length; i++) out[i] = hashBytes(bytes, offsets[i]!, offsets[i + 1]!)
+}
+
+/** Value hashes of 64-bit values given as int32 pairs (lo, hi). */
+const hashWords = (words: Int32Array, length: number, out: Uint32Array): void => {
+  for (let i = 0; i < length; i++) out[i] = hash64(words[2 * i]!, words[2 * i + 1]!)
+}
+
+const hashFloats = (values: Float64Array, length: number, out: Uint32Array): void => {
+  for (let i = 0; i < length; i++) out[i] = hashFloat(values[i]!)
+}
+
 /** Value hashes of one column's rows (NULL rows get {@link NULL_HASH}). */
 export const hashValues = (data: Arrow.Data, length: number = data.length): Uint32Array => {
   const out = new Uint32Array(length)
@@ -106,8 +120,7 @@ export const hashValues = (data: Arrow.Data, length: number = data.length): Uint
     case Arrow.Type.Duration: {
       const values = data.values as unknown
       if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-        const words = new Int32Array(values.buffer, values.byteOffset, length * 2)
-        for (let i = 0; i < length; i++) out[i] = hash64(words[2 * i]!, words[2 * i + 1]!)
+        hashWords(new Int32Array(values.buffer, values.byteOffset, length * 2), length, out)
       } else if (values instanceof Uint32Array) {
         for (let i = 0; i < length; i++) out[i] = hash64(values[i]! | 0, 0)
       } else {
@@ -119,7 +132,8 @@ export const hashValues = (data: Arrow.Data, length: number = data.length): Uint
     case Arrow.Type.Float: {
       const v = data.values as Float64Array | Float32Array | Uint16Array
       if (v instanceof Uint16Array) throw new Error("Hash: Float16 columns are not supported")
-      for (let i = 0; i < length; i++) out[i] = hashFloat(v[i]!)
+      if (v instanceof Float64Array) hashFloats(v, length, out)
+      else for (let i = 0; i < length; i++) out[i] = hashFloat(v[i]!)
       break
     }
     case Arrow.Type.Bool: {
@@ -131,9 +145,7 @@ export const hashValues = (data: Arrow.Data, length: number = data.length): Uint
     }
     case Arrow.Type.Utf8:
     case Arrow.Type.Binary: {
-      const offsets = data.valueOffsets as Int32Array
-      const bytes = data.values as Uint8Array
-      for (let i = 0; i < length; i++) out[i] = hashBytes(bytes, offsets[i]!, offsets[i + 1]!)
+      hashUtf8(data.valueOffsets as Int32Array, data.values as Uint8Array, length, out)
       break
     }
     case Arrow.Type.Dictionary: {
@@ -161,6 +173,11 @@ export const hashValues = (data: Arrow.Data, length: number = data.length): Uint
 export const hashColumns = (columns: ReadonlyArray<Arrow.Data>, length: number): Uint32Array => {
   const out = new Uint32Array(length)
   if (columns.length === 0) return out.fill(finish(SEED, 0))
+  if (columns.length === 1) {
+    const values = hashValues(columns[0]!, length)
+    for (let i = 0; i < length; i++) out[i] = finish(mixWord(SEED, values[i]!), 4)
+    return out
+  }
   const acc = new Int32Array(length).fill(SEED)
   for (const column of columns) {
     const values = hashValues(column, length)

@@ -149,6 +149,10 @@ export class GroupTable {
       if (only !== null) for (let i = 0; i < length; i++) if (!Column.getBit(only, i)) out[i] = -1
       return out
     }
+    if (views.length === 1 && views[0]!.kind === "utf8" && only === null) {
+      this.findOrInsertUtf8(views, hashes, length, out)
+      return out
+    }
     for (let i = 0; i < length; i++) {
       if (only !== null && (only[i >> 3]! & (1 << (i & 7))) === 0) {
         out[i] = -1
@@ -157,6 +161,52 @@ export class GroupTable {
       out[i] = this.findOrInsertRow(views, hashes[i]!, i)
     }
     return out
+  }
+
+  /**
+   * {@link findOrInsert} for one string key: probes with the bytes compared inline; NULL
+   * keys and new keys go through {@link findOrInsertRow}.
+   */
+  private findOrInsertUtf8(views: ReadonlyArray<Hash.KeyView>, hashes: Uint32Array, length: number, out: Int32Array): void {
+    const source = views[0]!
+    const offsets = source.offsets
+    const bytes = source.bytes
+    const valid = source.validity
+    const stored = this.views[0]!
+    for (let i = 0; i < length; i++) {
+      const hash = hashes[i]!
+      if (valid !== null && (valid[i >> 3]! & (1 << (i & 7))) === 0) {
+        out[i] = this.findOrInsertRow(views, hash, i)
+        continue
+      }
+      const start = offsets[i]!
+      const len = offsets[i + 1]! - start
+      const slots = this.slots
+      const mask = this.mask
+      const groupHashes = this.groupHashes
+      const storedOffsets = stored.offsets
+      const storedBytes = stored.bytes
+      const storedValid = stored.validity!
+      let slot = hash & mask
+      let found = -1
+      for (;;) {
+        const g = slots[slot]!
+        if (g === -1) break
+        if (groupHashes[g] === hash && (storedValid[g >> 3]! & (1 << (g & 7))) !== 0) {
+          const gs = storedOffsets[g]!
+          if (storedOffsets[g + 1]! - gs === len) {
+            let k = 0
+            while (k < len && storedBytes[gs + k] === bytes[start + k]) k++
+            if (k === len) {
+              found = g
+              break
+            }
+          }
+        }
+        slot = (slot + 1) & mask
+      }
+      out[i] = found >= 0 ? found : this.findOrInsertRow(views, hash, i)
+    }
   }
 
   /** The group id of row i (hash `hash`), adding a group when the key is new. */
