@@ -8,13 +8,13 @@
  * Re-run one case: GRISM_PROP_SEED=<seed> npx vitest run test/properties/TraversalVsReference.test.ts
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Exit, FastCheck as fc, Layer, ManagedRuntime, Option } from "effect"
+import { FastCheck as fc, Layer, ManagedRuntime } from "effect"
 import type { GraphInput } from "../../src/Engine/Storage.js"
 import * as LocalRuntime from "../../src/LocalRuntime/LocalRuntime.js"
 import * as Hypergraph from "../../src/Query/Hypergraph.js"
 import * as InMemoryStorage from "../../src/Storage/InMemoryStorage.js"
-import * as Compare from "../utils/Compare.js"
 import * as Generators from "../utils/Generators.js"
+import * as Oracle from "../utils/Oracle.js"
 import * as Catalog from "../utils/reference/Catalog.js"
 import * as Reference from "../utils/Reference.js"
 
@@ -22,16 +22,6 @@ const seed = Number(process.env["GRISM_PROP_SEED"] ?? 20261129)
 /** Graphs per property; each runs several queries (one storage and runtime per graph). */
 const numRuns = Number(process.env["GRISM_PROP_RUNS"] ?? 80)
 const queriesPerGraph = 3
-
-const showGraph = (graph: GraphInput): string =>
-  JSON.stringify(graph, (_k, v) =>
-    typeof v === "bigint"
-      ? `${v}n`
-      : typeof v === "number" && !Number.isFinite(v)
-      ? String(v)
-      : Object.is(v, -0)
-      ? "-0"
-      : v)
 
 type Engine = ManagedRuntime.ManagedRuntime<import("../../src/Query/Runtime.js").Runtime, never>
 
@@ -49,25 +39,7 @@ const withEngine = async <A>(graph: GraphInput, body: (engine: Engine) => Promis
 const check = async (engine: Engine, graph: GraphInput, frame: Hypergraph.Frame, text: string): Promise<string | undefined> => {
   const expected = Reference.evaluateOn(Catalog.make(graph), frame.plan)
   const exit = await engine.runPromiseExit(frame.collect())
-  const context = () => `query: ${text}\ngraph: ${showGraph(graph)}`
-  if (Exit.isFailure(exit)) {
-    const failure = Cause.failureOption(exit.cause)
-    if (Option.isNone(failure)) return `engine defect: ${Cause.pretty(exit.cause)}\n${context()}`
-    const tag = (failure.value as { _tag?: string })._tag ?? String(failure.value)
-    if (expected._tag === "Error") {
-      return expected.allowed.includes(tag)
-        ? undefined
-        : `engine failed with ${tag}, reference expects ${expected.allowed.join(" | ")} (${expected.detail})\n` +
-          `engine error: ${String((failure.value as Error).message)}\n${context()}`
-    }
-    if (expected.latent.includes(tag)) return undefined
-    return `engine failed with ${tag}: ${String((failure.value as Error).message)}\nreference rows: ${expected.rows.length}\n${context()}`
-  }
-  if (expected._tag === "Error") {
-    return `engine succeeded with ${exit.value.numRows} rows, reference expects ${expected.error} (${expected.detail})\n${context()}`
-  }
-  const diff = Compare.compare(expected, Compare.tableToRows(exit.value))
-  return diff === undefined ? undefined : `${diff}\n${context()}`
+  return Oracle.verdict(expected, exit, () => `query: ${text}\ngraph: ${Oracle.showGraph(graph)}`)
 }
 
 /** Counts of what the generated queries exercised (to make sure the suite is not vacuous). */

@@ -104,7 +104,8 @@ export const multisetDiff = (
   return { missing, extra: actual.filter((_, i) => !used[i]) }
 }
 
-const show = (v: unknown): string =>
+/** JSON of a value that keeps bigints (`1n`), non-finite numbers and -0 readable. */
+export const show = (v: unknown): string =>
   JSON.stringify(v, (_k, x) =>
     typeof x === "bigint"
       ? `${x}n`
