@@ -93,33 +93,13 @@ export const compareRowsScalar = (a: Arrow.Data, scalar: Scalar): Int8Array => {
   const n = a.length
   const out = new Int8Array(n)
   switch (a.typeId) {
-    case Arrow.Type.Float: {
-      const x = a.values as Float64Array
-      const q = scalar as number
-      if (q !== q) {
-        for (let i = 0; i < n; i++) out[i] = x[i]! !== x[i]! ? 0 : -1
-        return out
-      }
-      for (let i = 0; i < n; i++) {
-        const p = x[i]!
-        out[i] = p < q ? -1 : p > q ? 1 : p === q ? 0 : 1 // the last case: p is NaN
-      }
+    case Arrow.Type.Float:
+      floatScalar(a.values as Float64Array, scalar as number, n, out)
       return out
-    }
     case Arrow.Type.Int:
     case Arrow.Type.Timestamp: {
-      const x = int32Pairs(a.values as unknown as BigInt64Array)
       const v = BigInt.asIntN(64, scalar as bigint)
-      const bh = Number(v >> 32n) | 0
-      const bl = Number(v & 0xffffffffn) >>> 0
-      for (let i = 0; i < n; i++) {
-        const ah = x[2 * i + 1]!
-        if (ah !== bh) out[i] = ah < bh ? -1 : 1
-        else {
-          const al = x[2 * i]! >>> 0
-          out[i] = al < bl ? -1 : al > bl ? 1 : 0
-        }
-      }
+      int64Scalar(int32Pairs(a.values as unknown as BigInt64Array), Number(v >> 32n) | 0, Number(v & 0xffffffffn) >>> 0, n, out)
       return out
     }
     case Arrow.Type.Date: {
@@ -137,36 +117,79 @@ export const compareRowsScalar = (a: Arrow.Data, scalar: Scalar): Int8Array => {
       for (let i = 0; i < n; i++) out[i] = ((x[i >> 3]! & (1 << (i & 7))) !== 0 ? 1 : 0) - q
       return out
     }
-    case Arrow.Type.Utf8: {
-      const xo = a.valueOffsets as Int32Array
-      const xb = a.values as Uint8Array
-      const yb = scalar as Uint8Array
-      const qe = yb.length
-      for (let i = 0; i < n; i++) {
-        let p = xo[i]!
-        const pe = xo[i + 1]!
-        let q = 0
-        let c = 0
-        while (p < pe && q < qe) {
-          const d = xb[p++]! - yb[q++]!
-          if (d !== 0) {
-            c = d
-            break
-          }
-        }
-        if (c === 0) c = (pe - p) - (qe - q)
-        out[i] = c < 0 ? -1 : c > 0 ? 1 : 0
-      }
+    case Arrow.Type.Utf8:
+      utf8Scalar(a.valueOffsets as Int32Array, a.values as Uint8Array, scalar as Uint8Array, n, out)
       return out
-    }
     default:
       throw new Error(`Compare: unsupported Arrow type ${a.type}`)
   }
 }
 
+const floatScalar = (x: Float64Array, q: number, n: number, out: Int8Array): void => {
+  if (q !== q) {
+    for (let i = 0; i < n; i++) out[i] = x[i]! !== x[i]! ? 0 : -1
+    return
+  }
+  for (let i = 0; i < n; i++) {
+    const p = x[i]!
+    out[i] = p < q ? -1 : p > q ? 1 : p === q ? 0 : 1 // the last case: p is NaN
+  }
+}
+
+const int64Scalar = (x: Int32Array, bh: number, bl: number, n: number, out: Int8Array): void => {
+  for (let i = 0; i < n; i++) {
+    const ah = x[2 * i + 1]!
+    if (ah !== bh) out[i] = ah < bh ? -1 : 1
+    else {
+      const al = x[2 * i]! >>> 0
+      out[i] = al < bl ? -1 : al > bl ? 1 : 0
+    }
+  }
+}
+
+const utf8Scalar = (xo: Int32Array, xb: Uint8Array, yb: Uint8Array, n: number, out: Int8Array): void => {
+  const qe = yb.length
+  for (let i = 0; i < n; i++) {
+    let p = xo[i]!
+    const pe = xo[i + 1]!
+    let q = 0
+    let c = 0
+    while (p < pe && q < qe) {
+      const d = xb[p++]! - yb[q++]!
+      if (d !== 0) {
+        c = d
+        break
+      }
+    }
+    if (c === 0) c = (pe - p) - (qe - q)
+    out[i] = c < 0 ? -1 : c > 0 ? 1 : 0
+  }
+}
+
+/** Bits of the rows of a Utf8 column equal (`equal`) or not equal to `y`: lengths first, then bytes. */
+const utf8EqualBits = (xo: Int32Array, xb: Uint8Array, y: Uint8Array, n: number, equal: boolean): Uint8Array => {
+  const out = Column.allocBitmap(n)
+  const len = y.length
+  for (let i = 0; i < n; i++) {
+    const p = xo[i]!
+    let same = xo[i + 1]! - p === len
+    if (same) {
+      let k = 0
+      while (k < len && xb[p + k] === y[k]) k++
+      same = k === len
+    }
+    if (same === equal) out[i >> 3] = out[i >> 3]! | (1 << (i & 7))
+  }
+  return out
+}
+
 /** `a op scalar` as a Bool column; NULL where `a` is NULL. */
-export const compareScalar = (op: CompareOp, a: Arrow.Data, scalar: Scalar): Arrow.Data<Arrow.Bool> =>
-  Column.bool(bitsOf(op, compareRowsScalar(a, scalar)), a.length, Column.validity(a))
+export const compareScalar = (op: CompareOp, a: Arrow.Data, scalar: Scalar): Arrow.Data<Arrow.Bool> => {
+  const bits = a.typeId === Arrow.Type.Utf8 && (op === "=" || op === "<>")
+    ? utf8EqualBits(a.valueOffsets as Int32Array, a.values as Uint8Array, scalar as Uint8Array, a.length, op === "=")
+    : bitsOf(op, compareRowsScalar(a, scalar))
+  return Column.bool(bits, a.length, Column.validity(a))
+}
 
 /** The operator with its operands swapped (`a < b` ⇔ `b > a`). */
 export const flip = (op: CompareOp): CompareOp =>
