@@ -156,6 +156,18 @@ export interface HyperedgeScanOptions extends NodeScanOptions {
   readonly binaryOnly: boolean
 }
 
+/**
+ * Options of a role-binding scan: one row per binding of the hyperedges of `label` (every
+ * hyperedge when absent, binary edges included: `source` then `target`), hyperedges in
+ * storage order, bindings in input order. Columns: `hyperedge` (Int64 id), `position`
+ * (Int32, from 0 within its hyperedge), `role` (String), `node` (Int64 node id, NULL when
+ * the binding targets a hyperedge) and `hyperedge_target` (Int64 id, NULL for a node).
+ */
+export interface BindingScanOptions {
+  readonly label?: string | undefined
+  readonly batchSize: number
+}
+
 // ---------------------------------------------------------------------------
 // Graph indexes (access paths for expand; never change a result)
 // ---------------------------------------------------------------------------
@@ -246,6 +258,11 @@ export interface StorageService {
   readonly scanHyperedges: (
     snapshot: SnapshotId,
     options: HyperedgeScanOptions
+  ) => Stream.Stream<Arrow.RecordBatch, ExecutionError>
+  /** Role bindings of a snapshot's hyperedges (see {@link BindingScanOptions}), in batches of at most `batchSize` rows. */
+  readonly scanBindings: (
+    snapshot: SnapshotId,
+    options: BindingScanOptions
   ) => Stream.Stream<Arrow.RecordBatch, ExecutionError>
   /** The indexes of a snapshot, built on first use and cached with the snapshot. */
   readonly index: (snapshot: SnapshotId) => Effect.Effect<GraphIndex, SnapshotNotFound>

@@ -31,7 +31,7 @@ import {
 } from "../Engine/Storage.js"
 import { apply } from "./internal/commit.js"
 import { make as makeIndex } from "./internal/graphIndex.js"
-import { scanHyperedges, scanNodes } from "./internal/scan.js"
+import { scanBindings, scanHyperedges, scanNodes } from "./internal/scan.js"
 import type { Snapshot } from "./internal/snapshot.js"
 
 const tryApply = (
@@ -62,6 +62,7 @@ const fromMutations = (mutations: ReadonlyArray<Mutation>): Effect.Effect<Storag
       catalog: (id) => Effect.map(get(id), (s) => s.catalog),
       scanNodes: (id, options) => Stream.unwrap(Effect.map(get(id), (s) => scanNodes(s, options))),
       scanHyperedges: (id, options) => Stream.unwrap(Effect.map(get(id), (s) => scanHyperedges(s, options))),
+      scanBindings: (id, options) => Stream.unwrap(Effect.map(get(id), (s) => scanBindings(s, options))),
       index: (id) => Effect.map(get(id), (s) => s.index ??= makeIndex(s)),
       commit: (mutations) =>
         Effect.suspend(() =>

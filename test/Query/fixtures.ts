@@ -49,6 +49,10 @@ export const countingStorage = () => {
       counts.scans++
       return Stream.empty
     },
+    scanBindings: () => {
+      counts.scans++
+      return Stream.empty
+    },
     index: () => {
       counts.scans++
       return Effect.dieMessage("countingStorage: no graph index")

@@ -51,6 +51,8 @@ export const multiStorage = (): MultiStorage => {
       Stream.unwrap(Effect.map(at(snapshot), (g) => g.storage.scanNodes(g.snapshot, options))),
     scanHyperedges: (snapshot, options) =>
       Stream.unwrap(Effect.map(at(snapshot), (g) => g.storage.scanHyperedges(g.snapshot, options))),
+    scanBindings: (snapshot, options) =>
+      Stream.unwrap(Effect.map(at(snapshot), (g) => g.storage.scanBindings(g.snapshot, options))),
     index: (snapshot) => Effect.flatMap(at(snapshot), (g) => g.storage.index(g.snapshot)),
     commit: () => Effect.die("MultiStorage is read-only")
   }

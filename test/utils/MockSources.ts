@@ -177,6 +177,7 @@ export const fakeStorage = (options: {
       hyperedgeScans.push(scan)
       return options.hyperedges ? options.hyperedges(scan) : Stream.empty
     },
+    scanBindings: () => Stream.empty,
     index: () => options.index ? Effect.succeed(options.index) : Effect.dieMessage("fakeStorage: no graph index given"),
     commit: () => Effect.succeed(1)
   }

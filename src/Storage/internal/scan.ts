@@ -13,7 +13,7 @@ import * as Batch from "../../Engine/Batch.js"
 import * as DataType from "../../Engine/DataType.js"
 import * as Column from "../../Engine/Kernels/Column.js"
 import type { ExecutionError } from "../../Engine/ExecutionError.js"
-import type { HyperedgeScanOptions, NodeScanOptions, ScanColumn } from "../../Engine/Storage.js"
+import type { BindingScanOptions, HyperedgeScanOptions, NodeScanOptions, ScanColumn } from "../../Engine/Storage.js"
 import { convert } from "./columns.js"
 import type { HyperedgeChunk, NodeChunk, Snapshot } from "./snapshot.js"
 
@@ -219,4 +219,94 @@ export const scanHyperedges = (
       end - start
     )
   })
+}
+
+/** The schema of a role-binding scan (see `BindingScanOptions`). */
+export const bindingSchema: Arrow.Schema = new Arrow.Schema([
+  new Arrow.Field("hyperedge", new Arrow.Int64(), true),
+  new Arrow.Field("position", new Arrow.Int32(), true),
+  new Arrow.Field("role", new Arrow.Utf8(), true),
+  new Arrow.Field("node", new Arrow.Int64(), true),
+  new Arrow.Field("hyperedge_target", new Arrow.Int64(), true)
+])
+
+const EDGE_ROLE_NAMES = ["source", "target"] as const
+
+/** Bindings `[start, end)` of a chunk (binding order: rows in order, bindings in input order). */
+const bindingBatch = (chunk: HyperedgeChunk, start: number, end: number): Arrow.RecordBatch => {
+  const t = chunk.topology
+  const n = end - start
+  const hyperedge = new BigInt64Array(n)
+  const position = new Int32Array(n)
+  const roleIndex = new Int32Array(n)
+  const node = new BigInt64Array(n)
+  const other = new BigInt64Array(n)
+  // validity: edges bind nodes only; general chunks set one bit per binding
+  const nodeValid = Column.allocBitmap(n)
+  const otherValid = Column.allocBitmap(n)
+  let nodes = n
+  const names: ReadonlyArray<string> = t.kind === "edges" ? EDGE_ROLE_NAMES : t.roles
+  if (t.kind === "edges") {
+    for (let i = 0; i < n; i++) {
+      const k = start + i
+      const row = k >> 1
+      const p = k & 1
+      hyperedge[i] = chunk.ids[row]!
+      position[i] = p
+      roleIndex[i] = p
+      node[i] = p === 0 ? t.source[row]! : t.target[row]!
+    }
+  } else {
+    // the row holding binding `start` (last row whose offset ≤ start)
+    let lo = 0
+    let hi = chunk.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (t.offsets[mid]! <= start) lo = mid
+      else hi = mid - 1
+    }
+    let row = lo
+    nodes = 0
+    for (let i = 0; i < n; i++) {
+      const k = start + i
+      while (t.offsets[row + 1]! <= k) row++
+      hyperedge[i] = chunk.ids[row]!
+      position[i] = k - t.offsets[row]!
+      roleIndex[i] = t.role[k]!
+      if (t.isHyperedge[k] === 1) {
+        other[i] = t.targetIds[k]!
+        Column.setBit(otherValid, i)
+      } else {
+        node[i] = t.targetIds[k]!
+        Column.setBit(nodeValid, i)
+        nodes++
+      }
+    }
+  }
+  const encoded = names.map(Column.encodeUtf8)
+  const offsets = new Int32Array(n + 1)
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + encoded[roleIndex[i]!]!.length
+  const bytes = new Uint8Array(offsets[n]!)
+  for (let i = 0; i < n; i++) bytes.set(encoded[roleIndex[i]!]!, offsets[i]!)
+  const positions = Arrow.makeData({ type: new Arrow.Int32(), length: n, nullCount: 0, data: position })
+  return Batch.make(bindingSchema, [
+    Column.int64(hyperedge),
+    positions,
+    Column.utf8(offsets, bytes),
+    Column.int64(node, nodes === n ? null : nodeValid),
+    Column.int64(other, otherValid)
+  ], n)
+}
+
+/** Scans the role bindings of a snapshot's hyperedges (see `StorageService.scanBindings`). */
+export const scanBindings = (snapshot: Snapshot, options: BindingScanOptions): Stream.Stream<Arrow.RecordBatch, ExecutionError> => {
+  const segments: Array<Segment> = []
+  snapshot.hyperedges.forEach((chunk, c) => {
+    if (options.label !== undefined && chunk.label !== options.label) return
+    const t = chunk.topology
+    const length = t.kind === "edges" ? 2 * chunk.length : t.offsets[chunk.length]!
+    if (length > 0) segments.push({ chunk: c, rows: null, length })
+  })
+  return scan(segments, { columns: [], batchSize: options.batchSize }, (segment, start, end) =>
+    bindingBatch(snapshot.hyperedges[segment.chunk]!, start, end))
 }
