@@ -6,7 +6,7 @@
  */
 import type * as Arrow from "apache-arrow"
 import { Console, Effect, Layer } from "effect"
-import { avg, col, count, countDistinct, ExampleGraph, Functions, Hypergraph, InMemoryStorage, LocalRuntime, max } from "../src/index.js"
+import { avg, col, count, countDistinct, ExampleGraph, Functions, Hypergraph, InMemoryStorage, LocalRuntime, max, RayRuntime } from "../src/index.js"
 
 /** Prints a table as aligned text (at most `limit` rows). */
 const show = (title: string, table: Arrow.Table, limit = 10): Effect.Effect<void> => {
@@ -79,9 +79,18 @@ const program = Effect.gen(function*() {
   yield* Console.log("\n■ EXPLAIN ANALYZE residents per city\n" + (yield* cityStats.explain({ analyze: true })))
 })
 
-const layer = LocalRuntime.layer.pipe(Layer.provide(InMemoryStorage.layer(ExampleGraph.exampleGraph)))
+/** The same frame under the distributed runtime (4 partitions, tasks in this process, partitions as Arrow IPC). */
+const distributed = Effect.gen(function*() {
+  const table = yield* cityStats.collect()
+  yield* show("Residents per city, distributed over 4 partitions", table)
+  yield* Console.log("\n■ EXPLAIN ANALYZE (distributed stages)\n" + (yield* cityStats.explain({ analyze: true })))
+})
 
-Effect.runPromise(Effect.provide(program, layer)).catch((error: unknown) => {
+const storage = InMemoryStorage.layer(ExampleGraph.exampleGraph)
+const local = Effect.provide(program, LocalRuntime.layer.pipe(Layer.provide(storage)))
+const onPartitions = Effect.provide(distributed, RayRuntime.layerInProcess({ partitions: 4 }).pipe(Layer.provide(storage)))
+
+Effect.runPromise(Effect.zipRight(local, onPartitions)).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1
 })
