@@ -1,5 +1,6 @@
 import * as Arrow from "apache-arrow"
 import { describe, expect, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
 import * as Batch from "../../src/Engine/Batch.js"
 import * as DataType from "../../src/Engine/DataType.js"
 
@@ -195,5 +196,27 @@ describe("Batch", () => {
     const w = Batch.castData(i32, DataType.Int64)
     expect(new Arrow.Vector([w]).get(0)).toBe(7n)
     expect(new Arrow.Vector([w]).get(1)).toBe(null)
+  })
+})
+
+describe("Batch.takeData on strings", () => {
+  it("gathers values of every length (word copies and byte loops), repeats, -1 and sliced input", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.string({ maxLength: 40, unit: "grapheme" }), { nil: null }), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.integer({ min: -1, max: 1000 }), { maxLength: 80 }),
+        fc.nat({ max: 5 }),
+        (values, picks, cut) => {
+          const full = build(new Arrow.Utf8(), values)
+          const start = Math.min(cut, values.length - 1)
+          const data = full.slice(start, values.length - start)
+          const visible = values.slice(start)
+          const indices = Int32Array.from(picks.map((p) => (p < 0 ? -1 : p % visible.length)))
+          const out = Arrow.makeVector(Batch.takeData(data, indices))
+          expect(Array.from({ length: out.length }, (_, i) => out.get(i))).toEqual([...indices].map((j) => (j < 0 ? null : visible[j]!)))
+        }
+      ),
+      { numRuns: 200 }
+    )
   })
 })
