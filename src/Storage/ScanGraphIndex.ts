@@ -433,8 +433,12 @@ export const build = (storage: StorageService, snapshot: SnapshotId): Effect.Eff
         return mask
       })
 
-    const labelIndex = (label: string | undefined): number | undefined =>
-      label === undefined ? undefined : edgeLabelNames.indexOf(label)
+    /** The label's index in `edgeLabelNames` (-2 for a label the snapshot does not hold: matches no hyperedge). */
+    const labelIndex = (label: string | undefined): number | undefined => {
+      if (label === undefined) return undefined
+      const l = edgeLabelNames.indexOf(label)
+      return l < 0 ? -2 : l
+    }
 
     const adjacency = (label: string | undefined, direction: "out" | "in"): Adjacency =>
       memo(adjacencies, `${direction}:${label ?? ALL}`, () => {
