@@ -10,6 +10,17 @@ describe("IdIndex", () => {
     expect([...index.lookup(ids(-2n, 5n, 0n, 3n, 1n, 2n, -3n, 6n, 2n ** 40n))]).toEqual([0, 1, 2, 3, 4, -1, -1, -1, -1])
   })
 
+  it("ids that are a sequence in order (across parts) map to id − min; others in range still map exactly", () => {
+    const index = IdIndex.build([BigInt64Array.from([-3n, -2n, -1n]), BigInt64Array.from([0n, 1n, 2n, 3n])])
+    expect(index.size).toBe(7)
+    expect(index.duplicate).toBeUndefined()
+    const probe = BigInt64Array.from([3n, -3n, 0n, 4n, -4n, 2n ** 32n - 3n, -(2n ** 32n) + 1n, 2n ** 40n])
+    expect([...index.lookup(probe)]).toEqual([6, 0, 3, -1, -1, -1, -1, -1])
+    // the same ids out of order: positions, not id − min
+    const shuffled = IdIndex.build([BigInt64Array.from([2n, 0n, 1n]), BigInt64Array.from([-1n])])
+    expect([...shuffled.lookup(BigInt64Array.from([0n, 1n, 2n, -1n, 3n]))]).toEqual([1, 2, 0, 3, -1])
+  })
+
   it("sparse and 64-bit ids use the hash layout and still map exactly", () => {
     const big = [2n ** 62n, -(2n ** 63n), 2n ** 63n - 1n, 4294967296n, 1n, -4294967296n, 123456789012345n]
     const index = IdIndex.build([BigInt64Array.from(big)])

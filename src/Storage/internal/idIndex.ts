@@ -1,8 +1,9 @@
 /**
  * Id → ordinal lookup over Int64 ids, built from typed arrays without a JS Map.
  *
- * Two layouts: a direct table when the ids are int32-sized and compact (range ≤ 4n + 1024:
- * the usual dense ids), else an open-addressing hash keyed by the two 32-bit halves of each
+ * Three layouts: no table at all when the ids are the int32 sequence `min, min + 1, …` in
+ * order (ordinal = id − min), a direct table when the ids are int32-sized and compact
+ * (range ≤ 4n + 1024: the usual dense ids), else an open-addressing hash keyed by the two 32-bit halves of each
  * id (never `Number(bigint)`). Building detects duplicate ids.
  *
  * @internal
@@ -49,9 +50,36 @@ export const build = (parts: ReadonlyArray<BigInt64Array>): IdIndex => {
     if (!fits) break
   }
   if (n === 0) return { size: 0, lookup: (ids) => new Int32Array(ids.length).fill(-1), duplicate: undefined }
+  if (fits && max - min + 1 === n && isSequence(parts, min)) return buildSequence(n, min)
   if (fits && max - min + 1 <= 4 * n + 1024) return buildDense(parts, n, min, max - min + 1)
   return buildHash(parts, n)
 }
+
+/** Whether the ids, in order, are `min, min + 1, …` (then ordinal = id − min). */
+const isSequence = (parts: ReadonlyArray<BigInt64Array>, min: number): boolean => {
+  let expected = min
+  for (const p of parts) {
+    const h = halves(p)
+    for (let i = 0, m = p.length; i < m; i++, expected++) if (h[2 * i] !== expected) return false
+  }
+  return true
+}
+
+/** The index of ids `min .. min + n − 1` in order: no table, ordinal = id − min. */
+const buildSequence = (n: number, min: number): IdIndex => ({
+  size: n,
+  duplicate: undefined,
+  lookup: (ids) => {
+    const h = halves(ids)
+    const out = new Int32Array(ids.length)
+    for (let i = 0, m = ids.length; i < m; i++) {
+      const lo = h[2 * i]!
+      const slot = lo - min
+      out[i] = h[2 * i + 1]! === (lo >> 31) && slot >= 0 && slot < n ? slot : -1
+    }
+    return out
+  }
+})
 
 const buildDense = (parts: ReadonlyArray<BigInt64Array>, n: number, min: number, range: number): IdIndex => {
   const table = new Int32Array(range).fill(-1)
