@@ -106,7 +106,9 @@ export class TaskFailure extends Schema.TaggedError<TaskFailure>()("TaskFailure"
   kind: FailureKind,
   worker: Schema.String,
   detail: Schema.String,
-  error: Schema.optional(ExecutionError)
+  error: Schema.optional(ExecutionError),
+  /** With `INPUT_LOST`: the input refs known to be gone (absent when the cluster cannot tell). */
+  lost: Schema.optional(Schema.Array(ObjectRef))
 }) {
   get message(): string {
     return `Task failed (${this.kind}) on ${this.worker}: ${this.error?.message ?? this.detail}`

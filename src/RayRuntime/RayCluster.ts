@@ -303,13 +303,16 @@ export const make = (
     const toResult = (task: TaskSpec, event: TaskEvent, submitted: number, sent: number): Effect.Effect<TaskResult, TaskFailure> => {
       if (event.type === "taskFailed") {
         const error = event.error === undefined ? Option.none() : decodeError(event.error)
-        const detail = event.lost !== undefined && event.lost.length > 0 ? `${event.detail} (lost: ${event.lost.join(", ")})` : event.detail
+        const lost = event.lost !== undefined && event.lost.length > 0 ? event.lost as ReadonlyArray<ObjectRef> : undefined
+        const detail = lost !== undefined ? `${event.detail} (lost: ${lost.join(", ")})` : event.detail
         return Effect.fail(
-          new TaskFailure(
-            Option.isSome(error)
-              ? { kind: event.kind, worker: event.worker ?? "ray", detail, error: error.value }
-              : { kind: event.kind, worker: event.worker ?? "ray", detail }
-          )
+          new TaskFailure({
+            kind: event.kind,
+            worker: event.worker ?? "ray",
+            detail,
+            ...(Option.isSome(error) ? { error: error.value } : {}),
+            ...(lost !== undefined ? { lost } : {})
+          })
         )
       }
       const meta = event.meta
