@@ -68,4 +68,26 @@ describe("Compare.compareScalar", () => {
       }))
     }
   })
+
+  it("Int64 and Float64 against a scalar over any length (bits packed across bytes)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { nil: null }), { maxLength: 45 }),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        fc.array(fc.option(fc.constantFrom(NaN, -0, 0, 1.5, -2, Infinity, -Infinity), { nil: null }), { maxLength: 45 }),
+        fc.constantFrom(-0, 0, 1.5, -Infinity),
+        (ints, s, floats, q) => {
+          const intData = column(DataType.Int64, ints)
+          const floatData = column(DataType.Float64, floats)
+          for (const [op, holds] of ops) {
+            expect(bools(Compare.compareScalar(op, intData, s))).toEqual(ints.map((v) => (v === null ? null : holds(v < s ? -1 : v > s ? 1 : 0))))
+            expect(bools(Compare.compareScalar(op, floatData, q))).toEqual(floats.map((v) =>
+              v === null ? null : holds(Number.isNaN(v) ? 1 : v < q ? -1 : v > q ? 1 : 0)
+            ))
+          }
+        }
+      ),
+      { numRuns: 100 }
+    )
+  })
 })

@@ -183,12 +183,76 @@ const utf8EqualBits = (xo: Int32Array, xb: Uint8Array, y: Uint8Array, n: number,
   return out
 }
 
+/** The three-way results (bit 0: less, bit 1: equal, bit 2: greater) an operator accepts. */
+const acceptOf = (op: CompareOp): number => {
+  switch (op) {
+    case "=":
+      return 0b010
+    case "<>":
+      return 0b101
+    case "<":
+      return 0b001
+    case "<=":
+      return 0b011
+    case ">":
+      return 0b100
+    case ">=":
+      return 0b110
+  }
+}
+
+/** Bits of the Int64 rows (int32 pairs) whose comparison with `(bh, bl)` is accepted (see {@link acceptOf}). */
+const int64ScalarBits = (x: Int32Array, bh: number, bl: number, n: number, accept: number): Uint8Array => {
+  const out = Column.allocBitmap(n)
+  let byte = 0
+  for (let i = 0; i < n; i++) {
+    const ah = x[2 * i + 1]!
+    let c: number
+    if (ah !== bh) c = ah < bh ? 0 : 2
+    else {
+      const al = x[2 * i]! >>> 0
+      c = al < bl ? 0 : al > bl ? 2 : 1
+    }
+    byte |= ((accept >> c) & 1) << (i & 7)
+    if ((i & 7) === 7) {
+      out[i >> 3] = byte
+      byte = 0
+    }
+  }
+  if ((n & 7) !== 0) out[n >> 3] = byte
+  return out
+}
+
+/** Bits of the Float64 rows whose comparison with `q` (not NaN) is accepted; NaN rows are greater. */
+const floatScalarBits = (x: Float64Array, q: number, n: number, accept: number): Uint8Array => {
+  const out = Column.allocBitmap(n)
+  let byte = 0
+  for (let i = 0; i < n; i++) {
+    const p = x[i]!
+    const c = p < q ? 0 : p === q ? 1 : 2 // p > q or p is NaN
+    byte |= ((accept >> c) & 1) << (i & 7)
+    if ((i & 7) === 7) {
+      out[i >> 3] = byte
+      byte = 0
+    }
+  }
+  if ((n & 7) !== 0) out[n >> 3] = byte
+  return out
+}
+
 /** `a op scalar` as a Bool column; NULL where `a` is NULL. */
 export const compareScalar = (op: CompareOp, a: Arrow.Data, scalar: Scalar): Arrow.Data<Arrow.Bool> => {
-  const bits = a.typeId === Arrow.Type.Utf8 && (op === "=" || op === "<>")
-    ? utf8EqualBits(a.valueOffsets as Int32Array, a.values as Uint8Array, scalar as Uint8Array, a.length, op === "=")
-    : bitsOf(op, compareRowsScalar(a, scalar))
-  return Column.bool(bits, a.length, Column.validity(a))
+  const n = a.length
+  let bits: Uint8Array
+  if (a.typeId === Arrow.Type.Utf8 && (op === "=" || op === "<>")) {
+    bits = utf8EqualBits(a.valueOffsets as Int32Array, a.values as Uint8Array, scalar as Uint8Array, n, op === "=")
+  } else if ((a.typeId === Arrow.Type.Int || a.typeId === Arrow.Type.Timestamp) && a.values instanceof BigInt64Array) {
+    const v = BigInt.asIntN(64, scalar as bigint)
+    bits = int64ScalarBits(int32Pairs(a.values), Number(v >> 32n) | 0, Number(v & 0xffffffffn) >>> 0, n, acceptOf(op))
+  } else if (a.typeId === Arrow.Type.Float && a.values instanceof Float64Array && scalar === scalar) {
+    bits = floatScalarBits(a.values, scalar as number, n, acceptOf(op))
+  } else bits = bitsOf(op, compareRowsScalar(a, scalar))
+  return Column.bool(bits, n, Column.validity(a))
 }
 
 /** The operator with its operands swapped (`a < b` ⇔ `b > a`). */
