@@ -79,6 +79,10 @@ export const execute = (
       /** Top-k: the rows of a batch that may still enter (strictly before the threshold row). */
       const candidates = (keys: ReadonlyArray<Arrow.Data>, length: number): Int32Array | undefined => {
         if (threshold === undefined) return undefined
+        if (keys.length === 1) {
+          const direct = Sort.rowsBeforeValue(sortKeys(keys)[0]!, length, threshold[0]!)
+          if (direct !== undefined) return direct
+        }
         const withPivot = keys.map((key, k) =>
           Batch.castData(concatKey(arrowKeyTypes[k]!, [key, threshold![k]!]), keyTypes[k]!)
         )

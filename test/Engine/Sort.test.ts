@@ -211,3 +211,32 @@ describe("Sort.rowsBefore", () => {
     expect([...Sort.rowsBefore([desc(a), desc(b)], 5, 4)]).toEqual([0, 3])
   })
 })
+
+describe("Sort.rowsBeforeValue", () => {
+  it("equals rowsBefore over the key with the pivot appended (Float64, Int64; directions, NULL placement)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.constantFrom(NaN, -0, 0, 1, -2.5, Infinity), { nil: null }), { maxLength: 30 }),
+        fc.option(fc.constantFrom(NaN, -0, 0, 1, -2.5), { nil: null }),
+        fc.array(fc.option(fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }), { nil: null }), { maxLength: 30 }),
+        fc.option(fc.constantFrom(0n, -1n, 2n ** 35n, -(2n ** 35n)), { nil: null }),
+        fc.boolean(),
+        fc.option(fc.boolean(), { nil: undefined }),
+        (floats, fp, ints, ip, descending, nullsFirst) => {
+          for (const [type, values, pivot] of [[DataType.Float64, floats, fp], [DataType.Int64, ints, ip]] as const) {
+            const key = { data: column(type, values), descending, nullsFirst }
+            const joined = { data: column(type, [...values, pivot]), descending, nullsFirst }
+            const direct = Sort.rowsBeforeValue(key, values.length, column(type, [pivot]))
+            expect(direct).toBeDefined()
+            expect([...direct!]).toEqual([...Sort.rowsBefore([joined], values.length, values.length)])
+          }
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+
+  it("declines other key types", () => {
+    expect(Sort.rowsBeforeValue(asc(column(DataType.String, ["a"])), 1, column(DataType.String, ["b"]))).toBeUndefined()
+  })
+})

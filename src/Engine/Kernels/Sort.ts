@@ -135,6 +135,55 @@ export const rowsBefore = (keys: ReadonlyArray<SortKeyColumn>, length: number, p
   return out.slice(0, m)
 }
 
+/**
+ * {@link rowsBefore} for one Float64 or Int64 key against the value of a separate
+ * one-row column `pivot` (same type), without copying the key column; `undefined` for
+ * other types (use {@link rowsBefore} over the key with the pivot appended).
+ */
+export const rowsBeforeValue = (key: SortKeyColumn, length: number, pivot: Arrow.Data): Int32Array | undefined => {
+  const data = key.data
+  const float = data.typeId === Arrow.Type.Float && data.values instanceof Float64Array && pivot.values instanceof Float64Array
+  const int64 = (data.typeId === Arrow.Type.Int || data.typeId === Arrow.Type.Timestamp) && data.values instanceof BigInt64Array &&
+    pivot.values instanceof BigInt64Array
+  if (!float && !int64) return undefined
+  const nullsFirst = key.nullsFirst ?? key.descending
+  const valid = Column.validity(data)
+  const out = new Int32Array(length)
+  let m = 0
+  if (!Column.isValid(pivot, 0)) {
+    // nothing comes strictly before a NULL when NULLs go first; every value does when they go last
+    if (nullsFirst) return new Int32Array(0)
+    for (let i = 0; i < length; i++) if (valid === null || Column.getBit(valid, i)) out[m++] = i
+    return out.slice(0, m)
+  }
+  const sign = key.descending ? -1 : 1
+  if (float) {
+    const v = data.values as Float64Array
+    const q = (pivot.values as Float64Array)[0]!
+    for (let i = 0; i < length; i++) {
+      if (valid !== null && !Column.getBit(valid, i)) {
+        if (nullsFirst) out[m++] = i
+        continue
+      }
+      if (sign * floatCompare(v[i]!, q) < 0) out[m++] = i
+    }
+  } else {
+    const w = new Int32Array((data.values as BigInt64Array).buffer, (data.values as BigInt64Array).byteOffset, length * 2)
+    const p = new Int32Array((pivot.values as BigInt64Array).buffer, (pivot.values as BigInt64Array).byteOffset, 2)
+    const ph = p[1]!, pl = p[0]! >>> 0
+    for (let i = 0; i < length; i++) {
+      if (valid !== null && !Column.getBit(valid, i)) {
+        if (nullsFirst) out[m++] = i
+        continue
+      }
+      const h = w[2 * i + 1]!
+      const c = h !== ph ? (h < ph ? -1 : 1) : (w[2 * i]! >>> 0) < pl ? -1 : (w[2 * i]! >>> 0) > pl ? 1 : 0
+      if (sign * c < 0) out[m++] = i
+    }
+  }
+  return out.slice(0, m)
+}
+
 /** Row indices `0..length-1` in the stable order of the keys (the first key first). */
 export const sortIndices = (keys: ReadonlyArray<SortKeyColumn>, length: number): Int32Array => {
   const indices = new Int32Array(length)
