@@ -271,7 +271,7 @@ export const run = (
   const record = (stage: number, task: number, attempt: number, result: TaskResult): boolean => {
     const k = key(stage, task)
     const refs = result.outputs.map((o) => o.ref)
-    if ((currentAttempt.get(k) ?? 0) > attempt) {
+    if ((attemptOf.get(k) ?? 0) > attempt || (currentAttempt.get(k) ?? 0) > attempt) {
       retired.push(...refs)
       return false
     }
