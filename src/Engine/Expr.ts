@@ -12,6 +12,20 @@ import * as Schema from "effect/Schema"
 import * as DataType from "./DataType.js"
 
 // ---------------------------------------------------------------------------
+// Trusted construction
+// ---------------------------------------------------------------------------
+
+/**
+ * The constructor option for Schema-class nodes (expressions, logical and physical plans,
+ * schemas) that the engine builds from parts it already holds typed: `new X(props,
+ * unchecked)` skips the run-time field check, which otherwise walks the node's whole
+ * subtree on every `new` and dominates planning. Input from outside the process is still
+ * checked where it is decoded (`Schema.decodeUnknown` of a plan, an expression or a
+ * stage), which goes through the full schema.
+ */
+export const unchecked = { disableValidation: true } as const
+
+// ---------------------------------------------------------------------------
 // Literal values
 // ---------------------------------------------------------------------------
 
@@ -170,11 +184,11 @@ export class SortKey extends Schema.TaggedClass<SortKey>()("SortKey", {
 }) {
   /** Puts NULLs before every other value. */
   withNullsFirst(): SortKey {
-    return new SortKey({ expr: this.expr, descending: this.descending, nullsFirst: true })
+    return new SortKey({ expr: this.expr, descending: this.descending, nullsFirst: true }, unchecked)
   }
   /** Puts NULLs after every other value. */
   withNullsLast(): SortKey {
-    return new SortKey({ expr: this.expr, descending: this.descending, nullsFirst: false })
+    return new SortKey({ expr: this.expr, descending: this.descending, nullsFirst: false }, unchecked)
   }
   /** Whether NULLs come first under this key. */
   get effectiveNullsFirst(): boolean {
@@ -191,27 +205,27 @@ export type ExprLike = Expr | LiteralValue | Date
 
 /** Makes a literal. Integer-valued numbers and bigints are Int64 (except -0), other numbers Float64, `Date` a Timestamp. */
 export const lit = (value: LiteralValue | Date): Literal => {
-  if (value === null) return new Literal({ value: null, dataType: DataType.Null })
-  if (value instanceof Date) return new Literal({ value: value.getTime(), dataType: DataType.Timestamp })
+  if (value === null) return new Literal({ value: null, dataType: DataType.Null }, unchecked)
+  if (value instanceof Date) return new Literal({ value: value.getTime(), dataType: DataType.Timestamp }, unchecked)
   switch (typeof value) {
     case "boolean":
-      return new Literal({ value, dataType: DataType.Bool })
+      return new Literal({ value, dataType: DataType.Bool }, unchecked)
     case "bigint":
-      return new Literal({ value, dataType: DataType.Int64 })
+      return new Literal({ value, dataType: DataType.Int64 }, unchecked)
     case "string":
-      return new Literal({ value, dataType: DataType.String })
+      return new Literal({ value, dataType: DataType.String }, unchecked)
     case "number":
       return Number.isSafeInteger(value) && !Object.is(value, -0)
-        ? new Literal({ value: BigInt(value), dataType: DataType.Int64 })
-        : new Literal({ value, dataType: DataType.Float64 })
+        ? new Literal({ value: BigInt(value), dataType: DataType.Int64 }, unchecked)
+        : new Literal({ value, dataType: DataType.Float64 }, unchecked)
   }
 }
 
 /** A typed literal (for example a Date: `typedLit(19000, DataType.Date)`). */
-export const typedLit = (value: LiteralValue, dataType: DataType.DataType): Literal => new Literal({ value, dataType })
+export const typedLit = (value: LiteralValue, dataType: DataType.DataType): Literal => new Literal({ value, dataType }, unchecked)
 
 /** A column reference. */
-export const col = (name: string): Column => new Column({ name })
+export const col = (name: string): Column => new Column({ name }, unchecked)
 
 const isExpr = (value: unknown): value is Expr =>
   typeof value === "object" && value !== null && !(value instanceof Date) && "_tag" in value
@@ -220,7 +234,7 @@ const isExpr = (value: unknown): value is Expr =>
 export const toExpr = (value: ExprLike): Expr => (isExpr(value) ? value : lit(value))
 
 /** A named function call. */
-export const call = (name: string, ...args: ReadonlyArray<ExprLike>): Call => new Call({ name, args: args.map(toExpr) })
+export const call = (name: string, ...args: ReadonlyArray<ExprLike>): Call => new Call({ name, args: args.map(toExpr) }, unchecked)
 
 /** The methods every expression node has. */
 export interface ExprMethods {
@@ -252,11 +266,11 @@ export interface ExprMethods {
 
 const binary = (op: BinaryOp) =>
   function(this: Expr, that: ExprLike): Binary {
-    return new Binary({ op, left: this, right: toExpr(that) })
+    return new Binary({ op, left: this, right: toExpr(that) }, unchecked)
   }
 const unary = (op: UnaryOp) =>
   function(this: Expr): Unary {
-    return new Unary({ op, operand: this })
+    return new Unary({ op, operand: this }, unchecked)
   }
 
 const methods: ExprMethods & ThisType<Expr> = {
@@ -279,22 +293,22 @@ const methods: ExprMethods & ThisType<Expr> = {
   isNull: unary("IS NULL"),
   isNotNull: unary("IS NOT NULL"),
   in(this: Expr, list: ReadonlyArray<ExprLike>) {
-    return new In({ operand: this, list: list.map(toExpr) })
+    return new In({ operand: this, list: list.map(toExpr) }, unchecked)
   },
   between(this: Expr, low: ExprLike, high: ExprLike) {
-    return new Between({ operand: this, low: toExpr(low), high: toExpr(high) })
+    return new Between({ operand: this, low: toExpr(low), high: toExpr(high) }, unchecked)
   },
   cast(this: Expr, to: DataType.DataType) {
-    return new Cast({ operand: this, to })
+    return new Cast({ operand: this, to }, unchecked)
   },
   as(this: Expr, name: string) {
-    return new Alias({ operand: this, name })
+    return new Alias({ operand: this, name }, unchecked)
   },
   asc(this: Expr) {
-    return new SortKey({ expr: this, descending: false })
+    return new SortKey({ expr: this, descending: false }, unchecked)
   },
   desc(this: Expr) {
-    return new SortKey({ expr: this, descending: true })
+    return new SortKey({ expr: this, descending: true }, unchecked)
   }
 }
 
@@ -325,16 +339,16 @@ export class CaseBuilder {
   when(condition: ExprLike): { then: (value: ExprLike) => CaseBuilder } {
     return {
       then: (value) =>
-        new CaseBuilder([...this.branches, new CaseBranch({ when: toExpr(condition), then: toExpr(value) })])
+        new CaseBuilder([...this.branches, new CaseBranch({ when: toExpr(condition), then: toExpr(value) }, unchecked)])
     }
   }
   /** Closes the CASE with an ELSE value. */
   otherwise(value: ExprLike): Case {
-    return new Case({ branches: this.branches, otherwise: toExpr(value) })
+    return new Case({ branches: this.branches, otherwise: toExpr(value) }, unchecked)
   }
   /** Closes the CASE without ELSE (no match → NULL). */
   end(): Case {
-    return new Case({ branches: this.branches })
+    return new Case({ branches: this.branches }, unchecked)
   }
 }
 
@@ -343,8 +357,8 @@ export const when = (condition: ExprLike) => new CaseBuilder([]).when(condition)
 
 /** `count(*)` or `count(x)` (non-NULL values). */
 export const count = (arg?: ExprLike): Aggregate =>
-  arg === undefined ? new Aggregate({ fn: "count" }) : new Aggregate({ fn: "count", arg: toExpr(arg) })
-const aggregate = (fn: AggregateFn) => (arg: ExprLike): Aggregate => new Aggregate({ fn, arg: toExpr(arg) })
+  arg === undefined ? new Aggregate({ fn: "count" }, unchecked) : new Aggregate({ fn: "count", arg: toExpr(arg) }, unchecked)
+const aggregate = (fn: AggregateFn) => (arg: ExprLike): Aggregate => new Aggregate({ fn, arg: toExpr(arg) }, unchecked)
 /** Number of distinct non-NULL values. */
 export const countDistinct = aggregate("countDistinct")
 /** Sum (Int64 → Int64 with overflow check, Float64 → Float64). */

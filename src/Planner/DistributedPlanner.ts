@@ -32,6 +32,7 @@
  * @since 0.1.0
  */
 import * as Expr from "../Engine/Expr.js"
+import { unchecked } from "../Engine/Expr.js"
 import { partialSchema } from "../Engine/Kernels/Aggregates.js"
 import * as Partitioning from "../Engine/Partitioning.js"
 import * as PhysicalPlan from "../Engine/PhysicalPlan.js"
@@ -74,17 +75,17 @@ const renameSpec = (
   switch (spec._tag) {
     case "Hash": {
       const keys = spec.keys.map((k) => mapping.get(k))
-      return keys.every((k): k is string => k !== undefined) ? new Partitioning.Hash({ keys, n: spec.n }) : undefined
+      return keys.every((k): k is string => k !== undefined) ? new Partitioning.Hash({ keys, n: spec.n }, unchecked) : undefined
     }
     case "Adjacency": {
       const anchor = mapping.get(spec.anchor)
-      return anchor === undefined ? undefined : new Partitioning.Adjacency({ anchor, n: spec.n })
+      return anchor === undefined ? undefined : new Partitioning.Adjacency({ anchor, n: spec.n }, unchecked)
     }
     case "Range": {
       const column = mapping.get(spec.key.column)
       return column === undefined
         ? undefined
-        : new Partitioning.Range({ key: new Partitioning.RangeKey({ ...spec.key, column }), boundaries: spec.boundaries })
+        : new Partitioning.Range({ key: new Partitioning.RangeKey({ ...spec.key, column }, unchecked), boundaries: spec.boundaries }, unchecked)
     }
     case "RoundRobin":
       return undefined
@@ -117,13 +118,13 @@ export const plan = (local: PhysicalPlan.PhysicalPlan, options: Options | number
   const newId = () => next++
 
   const exchange = (input: PhysicalPlan.PhysicalPlan, mode: Partitioning.ExchangeMode): PhysicalPlan.ExchangeExec =>
-    new PhysicalPlan.ExchangeExec({ id: newId(), output: input.output, input, mode })
+    new PhysicalPlan.ExchangeExec({ id: newId(), output: input.output, input, mode }, unchecked)
 
   const partitioned = (spec: Partitioning.PartitioningSpec | undefined): Distribution => ({ kind: "partitioned", n, spec })
 
   /** Makes the input partitioned by Adjacency(anchor, n), exchanging when it is not already. */
   const colocate = (input: Planned, anchor: string): PhysicalPlan.PhysicalPlan => {
-    const want = new Partitioning.Adjacency({ anchor, n })
+    const want = new Partitioning.Adjacency({ anchor, n }, unchecked)
     if (input.dist.kind === "partitioned" && input.dist.spec !== undefined && Partitioning.equivalent(input.dist.spec, want)) {
       return input.plan
     }
@@ -132,19 +133,19 @@ export const plan = (local: PhysicalPlan.PhysicalPlan, options: Options | number
 
   /** Brings a single-partition input to `n` partitions (round robin); partitioned inputs are unchanged. */
   const spread = (input: Planned): PhysicalPlan.PhysicalPlan =>
-    input.dist.kind === "single" ? exchange(input.plan, Partitioning.shuffle(new Partitioning.RoundRobin({ n }))) : input.plan
+    input.dist.kind === "single" ? exchange(input.plan, Partitioning.shuffle(new Partitioning.RoundRobin({ n }, unchecked))) : input.plan
 
   const go = (p: PhysicalPlan.PhysicalPlan): Planned => {
     switch (p._tag) {
       case "NodeScanExec":
       case "HyperedgeScanExec": {
-        const partition = new PhysicalPlan.ScanPartition({ index: 0, count: n })
+        const partition = new PhysicalPlan.ScanPartition({ index: 0, count: n }, unchecked)
         const scan = p._tag === "NodeScanExec"
-          ? new PhysicalPlan.NodeScanExec({ ...p, partition })
-          : new PhysicalPlan.HyperedgeScanExec({ ...p, partition })
+          ? new PhysicalPlan.NodeScanExec({ ...p, partition }, unchecked)
+          : new PhysicalPlan.HyperedgeScanExec({ ...p, partition }, unchecked)
         const idColumn = `${p.qualifier}._id`
         const spec = opts.scansPartitionedById === true && p.output.indexOf(idColumn) >= 0
-          ? new Partitioning.Adjacency({ anchor: idColumn, n })
+          ? new Partitioning.Adjacency({ anchor: idColumn, n }, unchecked)
           : undefined
         if (p.limit === undefined) return { plan: scan, dist: partitioned(spec) }
         // A pushed-down limit holds per partition; the total needs one more limit after a Gather.
@@ -154,7 +155,7 @@ export const plan = (local: PhysicalPlan.PhysicalPlan, options: Options | number
           input: exchange(scan, Partitioning.gather),
           offset: 0,
           limit: p.limit
-        })
+        }, unchecked)
         return { plan: limit, dist: SINGLE }
       }
       case "EmptyExec":
@@ -170,51 +171,51 @@ export const plan = (local: PhysicalPlan.PhysicalPlan, options: Options | number
           : mode._tag === "Broadcast"
           ? partitioned(undefined)
           : { kind: "partitioned", n: Partitioning.partitionCount(mode.partitioning), spec: mode.partitioning }
-        return { plan: new PhysicalPlan.ExchangeExec({ ...p, input: input.plan }), dist }
+        return { plan: new PhysicalPlan.ExchangeExec({ ...p, input: input.plan }, unchecked), dist }
       }
       case "FilterExec": {
         const input = go(p.input)
-        return { plan: new PhysicalPlan.FilterExec({ ...p, input: input.plan }), dist: input.dist }
+        return { plan: new PhysicalPlan.FilterExec({ ...p, input: input.plan }, unchecked), dist: input.dist }
       }
       case "CollectExec": {
         const input = go(p.input)
-        return { plan: new PhysicalPlan.CollectExec({ ...p, input: input.plan }), dist: input.dist }
+        return { plan: new PhysicalPlan.CollectExec({ ...p, input: input.plan }, unchecked), dist: input.dist }
       }
       case "ProjectExec": {
         const input = go(p.input)
         return {
-          plan: new PhysicalPlan.ProjectExec({ ...p, input: input.plan }),
+          plan: new PhysicalPlan.ProjectExec({ ...p, input: input.plan }, unchecked),
           dist: renamed(input.dist, passThrough(p.exprs, p.output))
         }
       }
       case "RenameExec": {
         const input = go(p.input)
         const mapping = new Map(input.plan.output.fields.map((f, i) => [f.name, p.output.fields[i]!.name] as const))
-        return { plan: new PhysicalPlan.RenameExec({ ...p, input: input.plan }), dist: renamed(input.dist, mapping) }
+        return { plan: new PhysicalPlan.RenameExec({ ...p, input: input.plan }, unchecked), dist: renamed(input.dist, mapping) }
       }
       case "LimitExec": {
         const input = go(p.input)
-        if (input.dist.kind === "single") return { plan: new PhysicalPlan.LimitExec({ ...p, input: input.plan }), dist: SINGLE }
+        if (input.dist.kind === "single") return { plan: new PhysicalPlan.LimitExec({ ...p, input: input.plan }, unchecked), dist: SINGLE }
         const local = p.limit === undefined
           ? input.plan
-          : new PhysicalPlan.LimitExec({ id: newId(), output: p.output, input: input.plan, offset: 0, limit: p.offset + p.limit })
-        return { plan: new PhysicalPlan.LimitExec({ ...p, input: exchange(local, Partitioning.gather) }), dist: SINGLE }
+          : new PhysicalPlan.LimitExec({ id: newId(), output: p.output, input: input.plan, offset: 0, limit: p.offset + p.limit }, unchecked)
+        return { plan: new PhysicalPlan.LimitExec({ ...p, input: exchange(local, Partitioning.gather) }, unchecked), dist: SINGLE }
       }
       case "SortExec": {
         const input = go(p.input)
-        if (input.dist.kind === "single") return { plan: new PhysicalPlan.SortExec({ ...p, input: input.plan }), dist: SINGLE }
+        if (input.dist.kind === "single") return { plan: new PhysicalPlan.SortExec({ ...p, input: input.plan }, unchecked), dist: SINGLE }
         const local = new PhysicalPlan.SortExec({
           id: newId(),
           output: p.output,
           input: input.plan,
           keys: p.keys,
           ...(p.fetch === undefined ? {} : { fetch: p.fetch })
-        })
-        return { plan: new PhysicalPlan.SortExec({ ...p, input: exchange(local, Partitioning.gather) }), dist: SINGLE }
+        }, unchecked)
+        return { plan: new PhysicalPlan.SortExec({ ...p, input: exchange(local, Partitioning.gather) }, unchecked), dist: SINGLE }
       }
       case "HashAggregateExec": {
         const input = go(p.input)
-        const keep = (): Planned => ({ plan: new PhysicalPlan.HashAggregateExec({ ...p, input: input.plan }), dist: input.dist })
+        const keep = (): Planned => ({ plan: new PhysicalPlan.HashAggregateExec({ ...p, input: input.plan }, unchecked), dist: input.dist })
         if (input.dist.kind === "single" || p.mode !== "single") return keep()
         // Group key columns that are plain input columns → their output names.
         const keyColumns = new Map<string, string>()
@@ -230,13 +231,13 @@ export const plan = (local: PhysicalPlan.PhysicalPlan, options: Options | number
           }
         }
         const partialOutput = partialSchema(p)
-        const partial = new PhysicalPlan.HashAggregateExec({ ...p, id: newId(), output: partialOutput, input: input.plan, mode: "partial" })
+        const partial = new PhysicalPlan.HashAggregateExec({ ...p, id: newId(), output: partialOutput, input: input.plan, mode: "partial" }, unchecked)
         // The final aggregate groups by the partial output's key columns (the keys were computed by the partial).
         const partialKeys = partialOutput.fields.slice(0, p.keys.length).map((f) => f.name)
         const finalOf = (input: PhysicalPlan.PhysicalPlan) =>
-          new PhysicalPlan.HashAggregateExec({ ...p, input, mode: "final", keys: partialKeys.map((name) => new Expr.Column({ name })) })
+          new PhysicalPlan.HashAggregateExec({ ...p, input, mode: "final", keys: partialKeys.map((name) => new Expr.Column({ name }, unchecked)) }, unchecked)
         if (p.keys.length === 0) return { plan: finalOf(exchange(partial, Partitioning.gather)), dist: SINGLE }
-        const hash = new Partitioning.Hash({ keys: partialKeys, n })
+        const hash = new Partitioning.Hash({ keys: partialKeys, n }, unchecked)
         const final = finalOf(exchange(partial, Partitioning.shuffle(hash)))
         const outKeys = new Map(partialKeys.map((k, i) => [k, p.output.fields[i]!.name] as const))
         return { plan: final, dist: partitioned(renameSpec(hash, outKeys)) }
@@ -244,22 +245,22 @@ export const plan = (local: PhysicalPlan.PhysicalPlan, options: Options | number
       case "UnionExec": {
         const inputs = p.inputs.map(go)
         if (inputs.every((i) => i.dist.kind === "single")) {
-          return { plan: new PhysicalPlan.UnionExec({ ...p, inputs: inputs.map((i) => i.plan) }), dist: SINGLE }
+          return { plan: new PhysicalPlan.UnionExec({ ...p, inputs: inputs.map((i) => i.plan) }, unchecked), dist: SINGLE }
         }
-        return { plan: new PhysicalPlan.UnionExec({ ...p, inputs: inputs.map(spread) }), dist: partitioned(undefined) }
+        return { plan: new PhysicalPlan.UnionExec({ ...p, inputs: inputs.map(spread) }, unchecked), dist: partitioned(undefined) }
       }
       case "AdjacencyExpandExec": {
         const input = colocate(go(p.input), p.anchorColumn)
         return {
-          plan: new PhysicalPlan.AdjacencyExpandExec({ ...p, input }),
-          dist: partitioned(new Partitioning.Adjacency({ anchor: p.anchorColumn, n }))
+          plan: new PhysicalPlan.AdjacencyExpandExec({ ...p, input }, unchecked),
+          dist: partitioned(new Partitioning.Adjacency({ anchor: p.anchorColumn, n }, unchecked))
         }
       }
       case "RoleExpandExec": {
         const input = colocate(go(p.input), p.anchorColumn)
         return {
-          plan: new PhysicalPlan.RoleExpandExec({ ...p, input }),
-          dist: partitioned(new Partitioning.Adjacency({ anchor: p.anchorColumn, n }))
+          plan: new PhysicalPlan.RoleExpandExec({ ...p, input }, unchecked),
+          dist: partitioned(new Partitioning.Adjacency({ anchor: p.anchorColumn, n }, unchecked))
         }
       }
     }

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import type { EngineConfig } from "../Engine/ExecutionContext.js"
 import { type ExecutionError, InvalidPlan } from "../Engine/ExecutionError.js"
 import * as Expr from "../Engine/Expr.js"
+import { unchecked } from "../Engine/Expr.js"
 import * as PhysicalPlan from "../Engine/PhysicalPlan.js"
 import type { Catalog } from "../Engine/Storage.js"
 import type { LogicalPlan } from "../Query/LogicalPlan.js"
@@ -29,19 +30,19 @@ const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.Phy
         output,
         qualifier: plan.alias!,
         ...(plan.label === undefined ? {} : { label: plan.label }),
-        columns: output.fields.map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType })),
+        columns: output.fields.map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType }, unchecked)),
         ...(plan.limit === undefined ? {} : { limit: plan.limit })
       }
       return plan._tag === "NodeScan"
-        ? new PhysicalPlan.NodeScanExec(fields)
-        : new PhysicalPlan.HyperedgeScanExec({ ...fields, binaryOnly: plan.binaryOnly })
+        ? new PhysicalPlan.NodeScanExec(fields, unchecked)
+        : new PhysicalPlan.HyperedgeScanExec({ ...fields, binaryOnly: plan.binaryOnly }, unchecked)
     }
     case "Filter":
-      return new PhysicalPlan.FilterExec({ id, output, input: input(), predicate: plan.predicate })
+      return new PhysicalPlan.FilterExec({ id, output, input: input(), predicate: plan.predicate }, unchecked)
     case "Project":
-      return new PhysicalPlan.ProjectExec({ id, output, input: input(), exprs: plan.exprs.map(unalias) })
+      return new PhysicalPlan.ProjectExec({ id, output, input: input(), exprs: plan.exprs.map(unalias) }, unchecked)
     case "Rename":
-      return new PhysicalPlan.RenameExec({ id, output, input: input() })
+      return new PhysicalPlan.RenameExec({ id, output, input: input() }, unchecked)
     case "Aggregate": {
       const child = input()
       return new PhysicalPlan.HashAggregateExec({
@@ -57,9 +58,9 @@ const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.Phy
             fn: agg.fn,
             ...(agg.arg === undefined ? {} : { arg: agg.arg }),
             dataType: output.fields[plan.keys.length + i]!.dataType
-          })
+          }, unchecked)
         })
-      })
+      }, unchecked)
     }
     case "Sort":
       return new PhysicalPlan.SortExec({
@@ -68,7 +69,7 @@ const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.Phy
         input: input(),
         keys: plan.keys,
         ...(plan.fetch === undefined ? {} : { fetch: plan.fetch })
-      })
+      }, unchecked)
     case "Limit":
       return new PhysicalPlan.LimitExec({
         id,
@@ -76,17 +77,17 @@ const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.Phy
         input: input(),
         offset: plan.offset,
         ...(plan.limit === undefined ? {} : { limit: plan.limit })
-      })
+      }, unchecked)
     case "Union": {
       const left = input(0)
       const right = input(1)
-      return new PhysicalPlan.UnionExec({ id, output, inputs: [left, right] })
+      return new PhysicalPlan.UnionExec({ id, output, inputs: [left, right] }, unchecked)
     }
     case "Expand": {
       const child = input()
       const added = output.fields.slice(child.output.fields.length)
       const columnsOf = (q: string | undefined) =>
-        added.filter((f) => q !== undefined && f.qualifier === q).map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType }))
+        added.filter((f) => q !== undefined && f.qualifier === q).map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType }, unchecked))
       return new PhysicalPlan.AdjacencyExpandExec({
         id,
         output,
@@ -102,13 +103,13 @@ const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.Phy
         minHops: plan.minHops,
         maxHops: plan.maxHops,
         optional: plan.optional
-      })
+      }, unchecked)
     }
     case "RoleExpand": {
       const child = input()
       const added = output.fields.slice(child.output.fields.length)
       const columnsOf = (q: string | undefined) =>
-        added.filter((f) => q !== undefined && f.qualifier === q).map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType }))
+        added.filter((f) => q !== undefined && f.qualifier === q).map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType }, unchecked))
       const fromHyperedge = plan.fromRole === undefined
       const hyperedges = child.output.entities.filter((e) => e.kind === "hyperedge")
       const anchor = fromHyperedge ? hyperedges[hyperedges.length - 1]!.qualifier : child.output.anchor!
@@ -128,7 +129,7 @@ const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.Phy
         ...(plan.edgeAlias === undefined ? {} : { edgeQualifier: plan.edgeAlias }),
         edgeColumns: columnsOf(plan.edgeAlias),
         optional: plan.optional
-      })
+      }, unchecked)
     }
     case "WithColumns":
     case "Distinct":

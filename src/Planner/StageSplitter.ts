@@ -24,6 +24,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { unchecked } from "../Engine/Expr.js"
 import * as Partitioning from "../Engine/Partitioning.js"
 import * as PhysicalPlan from "../Engine/PhysicalPlan.js"
 
@@ -126,7 +127,7 @@ export const split = (plan: PhysicalPlan.PhysicalPlan): StageGraph => {
         partitions: parallelismOf(pending.plan),
         inputs: pending.inputs,
         output: pending.output
-      })
+      }, unchecked)
     )
     return id
   }
@@ -141,8 +142,8 @@ export const split = (plan: PhysicalPlan.PhysicalPlan): StageGraph => {
         inputs: producerInputs,
         output: Partitioning.producerPartitioning(p.mode)
       })
-      inputs.push(new StageInput({ stage, mode: p.mode }))
-      return new PhysicalPlan.StageInputExec({ id: p.id, output: p.output, stage, mode: p.mode })
+      inputs.push(new StageInput({ stage, mode: p.mode }, unchecked))
+      return new PhysicalPlan.StageInputExec({ id: p.id, output: p.output, stage, mode: p.mode }, unchecked)
     }
     return withChildren(p, PhysicalPlan.children(p).map((c) => cut(c, inputs)))
   }
@@ -161,9 +162,9 @@ export const split = (plan: PhysicalPlan.PhysicalPlan): StageGraph => {
   for (const s of stages) for (const i of s.inputs) consumers.set(i.stage, s.id)
   const linked = stages.map((s) => {
     const consumer = consumers.get(s.id)
-    return consumer === undefined ? s : new Stage({ ...s, consumer })
+    return consumer === undefined ? s : new Stage({ ...s, consumer }, unchecked)
   })
-  return new StageGraph({ stages: linked, result })
+  return new StageGraph({ stages: linked, result }, unchecked)
 }
 
 /** The same node with new children (in `PhysicalPlan.children` order). */
@@ -180,27 +181,27 @@ export const withChildren = (
     case "StageInputExec":
       return p
     case "UnionExec":
-      return new PhysicalPlan.UnionExec({ ...p, inputs: kids })
+      return new PhysicalPlan.UnionExec({ ...p, inputs: kids }, unchecked)
     case "FilterExec":
-      return new PhysicalPlan.FilterExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.FilterExec({ ...p, input: kids[0]! }, unchecked)
     case "ProjectExec":
-      return new PhysicalPlan.ProjectExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.ProjectExec({ ...p, input: kids[0]! }, unchecked)
     case "RenameExec":
-      return new PhysicalPlan.RenameExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.RenameExec({ ...p, input: kids[0]! }, unchecked)
     case "LimitExec":
-      return new PhysicalPlan.LimitExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.LimitExec({ ...p, input: kids[0]! }, unchecked)
     case "CollectExec":
-      return new PhysicalPlan.CollectExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.CollectExec({ ...p, input: kids[0]! }, unchecked)
     case "SortExec":
-      return new PhysicalPlan.SortExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.SortExec({ ...p, input: kids[0]! }, unchecked)
     case "HashAggregateExec":
-      return new PhysicalPlan.HashAggregateExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.HashAggregateExec({ ...p, input: kids[0]! }, unchecked)
     case "AdjacencyExpandExec":
-      return new PhysicalPlan.AdjacencyExpandExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.AdjacencyExpandExec({ ...p, input: kids[0]! }, unchecked)
     case "RoleExpandExec":
-      return new PhysicalPlan.RoleExpandExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.RoleExpandExec({ ...p, input: kids[0]! }, unchecked)
     case "ExchangeExec":
-      return new PhysicalPlan.ExchangeExec({ ...p, input: kids[0]! })
+      return new PhysicalPlan.ExchangeExec({ ...p, input: kids[0]! }, unchecked)
   }
 }
 
@@ -213,10 +214,10 @@ export const taskPlan = (stage: Stage, index: number): PhysicalPlan.PhysicalPlan
   const visit = (p: PhysicalPlan.PhysicalPlan): PhysicalPlan.PhysicalPlan => {
     if (p._tag === "NodeScanExec" || p._tag === "HyperedgeScanExec") {
       if (p.partition === undefined && stage.partitions === 1) return p
-      const partition = new PhysicalPlan.ScanPartition({ index, count: stage.partitions })
+      const partition = new PhysicalPlan.ScanPartition({ index, count: stage.partitions }, unchecked)
       return p._tag === "NodeScanExec"
-        ? new PhysicalPlan.NodeScanExec({ ...p, partition })
-        : new PhysicalPlan.HyperedgeScanExec({ ...p, partition })
+        ? new PhysicalPlan.NodeScanExec({ ...p, partition }, unchecked)
+        : new PhysicalPlan.HyperedgeScanExec({ ...p, partition }, unchecked)
     }
     return withChildren(p, PhysicalPlan.children(p).map(visit))
   }

@@ -56,6 +56,7 @@ import * as DataType from "../Engine/DataType.js"
 import { defaultConfig, type EngineConfig } from "../Engine/ExecutionContext.js"
 import { type ExecutionError, InvalidPlan, TypeMismatch } from "../Engine/ExecutionError.js"
 import * as Expr from "../Engine/Expr.js"
+import { unchecked } from "../Engine/Expr.js"
 import { Entity, type Field, PhysicalSchema } from "../Engine/PhysicalSchema.js"
 import type { Catalog } from "../Engine/Storage.js"
 import { bind, check, coerce, type Typed } from "./internal/expressions.js"
@@ -154,7 +155,7 @@ const labelsDemand = (plan: LogicalPlan.LogicalPlan): ReadonlySet<string> => {
 }
 
 const columnExprs = (fields: ReadonlyArray<Field>): ReadonlyArray<Expr.Expr> =>
-  fields.map((f) => new Expr.Column({ name: f.name }))
+  fields.map((f) => new Expr.Column({ name: f.name }, unchecked))
 
 /** Expands bare entity qualifiers (`col("p")`) into that entity's visible columns. */
 const expandQualifiers = (items: ReadonlyArray<Expr.Expr>, scope: Scope.Scope): ReadonlyArray<Expr.Expr> =>
@@ -179,7 +180,7 @@ const projectItem = (
   const name = typed.expr._tag === "Alias" ? typed.expr.name : Expr.display(bound)
   const operand = typed.expr._tag === "Alias" ? typed.expr.operand : typed.expr
   return {
-    expr: new Expr.Alias({ operand, name }),
+    expr: new Expr.Alias({ operand, name }, unchecked),
     field: Scope.computedField(name, typed.type),
     typed
   }
@@ -192,7 +193,7 @@ const projectNode = (
   hidden: ReadonlySet<string>,
   conflicts: Scope.Scope["conflicts"]
 ): Node => ({
-  plan: new LogicalPlan.Project({ input: input.plan, exprs }),
+  plan: new LogicalPlan.Project({ input: input.plan, exprs }, unchecked),
   scope: { schema: Scope.schemaWith(fields, input.scope.schema), hidden, conflicts },
   inputs: [input]
 })
@@ -208,10 +209,10 @@ const distinctNode = (input: Node, clause: string): Node => {
   failOnConflicts(input.scope)
   const visible = input.scope.schema.fields.filter((f) => !input.scope.hidden.has(f.name))
   for (const f of visible) {
-    requireOrderable({ expr: new Expr.Column({ name: f.name }), type: f.dataType }, clause)
+    requireOrderable({ expr: new Expr.Column({ name: f.name }, unchecked), type: f.dataType }, clause)
   }
   return {
-    plan: new LogicalPlan.Aggregate({ input: input.plan, keys: columnExprs(visible), aggregates: [] }),
+    plan: new LogicalPlan.Aggregate({ input: input.plan, keys: columnExprs(visible), aggregates: [] }, unchecked),
     scope: Scope.plain(Scope.schemaWith(visible, input.scope.schema)),
     inputs: [input]
   }
@@ -244,15 +245,15 @@ const scanNode = (
     ...(plan.limit === undefined ? {} : { limit: plan.limit })
   }
   const resolved = isNode
-    ? new LogicalPlan.NodeScan(common)
-    : new LogicalPlan.HyperedgeScan({ ...common, binaryOnly: (plan as LogicalPlan.HyperedgeScan).binaryOnly })
+    ? new LogicalPlan.NodeScan(common, unchecked)
+    : new LogicalPlan.HyperedgeScan({ ...common, binaryOnly: (plan as LogicalPlan.HyperedgeScan).binaryOnly }, unchecked)
   const entity = new Entity({
     qualifier,
     kind: isNode ? "node" : "hyperedge",
     labels: plan.label === undefined ? [] : [plan.label]
-  })
+  }, unchecked)
   const schema = new PhysicalSchema(
-    isNode ? { fields, entities: [entity], anchor: qualifier } : { fields, entities: [entity] }
+    isNode ? { fields, entities: [entity], anchor: qualifier } : { fields, entities: [entity] }, unchecked
   )
   return {
     plan: resolved,
@@ -299,8 +300,8 @@ const unionNode = (plan: LogicalPlan.Union, ctx: Context): Node => {
     if (inOrder && sameTypes) return side
     const exprs = fields.map((f, i) =>
       DataType.equals(f.dataType, types[i]!)
-        ? new Expr.Column({ name: f.name })
-        : new Expr.Alias({ operand: new Expr.Cast({ operand: new Expr.Column({ name: f.name }), to: types[i]! }), name: f.name })
+        ? new Expr.Column({ name: f.name }, unchecked)
+        : new Expr.Alias({ operand: new Expr.Cast({ operand: new Expr.Column({ name: f.name }, unchecked), to: types[i]! }, unchecked), name: f.name }, unchecked)
     )
     const outFields = fields.map((f, i) => (DataType.equals(f.dataType, types[i]!) ? f : Scope.computedField(f.name, types[i]!)))
     return projectNode(side, exprs, outFields, new Set(), new Map())
@@ -316,10 +317,10 @@ const unionNode = (plan: LogicalPlan.Union, ctx: Context): Node => {
   const schema = new PhysicalSchema(
     anchor !== undefined && entities.some((e) => e.qualifier === anchor)
       ? { fields, entities, anchor }
-      : { fields, entities }
+      : { fields, entities }, unchecked
   )
   const all: Node = {
-    plan: new LogicalPlan.Union({ left: left.plan, right: right.plan, distinct: false }),
+    plan: new LogicalPlan.Union({ left: left.plan, right: right.plan, distinct: false }, unchecked),
     scope: Scope.plain(schema),
     inputs: [left, right]
   }
@@ -339,7 +340,7 @@ const resolveNode = (plan: LogicalPlan.LogicalPlan, ctx: Context): Node => {
         fail(new TypeMismatch({ expected: "Bool", actual: DataType.display(typed.type), expression: Expr.display(bound) }))
       }
       const predicate = coerce(typed, DataType.Bool)
-      return { plan: new LogicalPlan.Filter({ input: input.plan, predicate }), scope: input.scope, inputs: [input] }
+      return { plan: new LogicalPlan.Filter({ input: input.plan, predicate }, unchecked), scope: input.scope, inputs: [input] }
     }
     case "Project": {
       const input = resolveNode(plan.input, ctx)
@@ -363,7 +364,7 @@ const resolveNode = (plan: LogicalPlan.LogicalPlan, ctx: Context): Node => {
         const item = projectItem(alias, input.scope, "withColumn")
         const at = fields.findIndex((f) => f.name === alias.name)
         const field = Scope.computedField(alias.name, item.typed.type)
-        const expr = item.expr._tag === "Column" ? new Expr.Alias({ operand: item.expr, name: alias.name }) : item.expr
+        const expr = item.expr._tag === "Column" ? new Expr.Alias({ operand: item.expr, name: alias.name }, unchecked) : item.expr
         hidden.delete(alias.name)
         conflicts.delete(alias.name)
         if (at >= 0) {
@@ -385,11 +386,11 @@ const resolveNode = (plan: LogicalPlan.LogicalPlan, ctx: Context): Node => {
         const at = fields.findIndex((f) => f.name === from)
         fields[at] = Scope.computedField(r.to, fields[at]!.dataType)
         hidden.delete(from)
-        return new LogicalPlan.Renaming({ from, to: r.to })
+        return new LogicalPlan.Renaming({ from, to: r.to }, unchecked)
       })
       duplicateCheck(fields, "rename")
       return {
-        plan: new LogicalPlan.Rename({ input: input.plan, renamings }),
+        plan: new LogicalPlan.Rename({ input: input.plan, renamings }, unchecked),
         scope: { schema: Scope.schemaWith(fields, input.scope.schema), hidden, conflicts: input.scope.conflicts },
         inputs: [input]
       }
@@ -415,7 +416,7 @@ const resolveNode = (plan: LogicalPlan.LogicalPlan, ctx: Context): Node => {
         const typed = check(bound, input.scope.schema)
         const name = a.name
         return {
-          expr: new Expr.Alias({ operand: typed.expr._tag === "Alias" ? typed.expr.operand : typed.expr, name }),
+          expr: new Expr.Alias({ operand: typed.expr._tag === "Alias" ? typed.expr.operand : typed.expr, name }, unchecked),
           field: Scope.computedField(name, typed.type)
         }
       })
@@ -426,7 +427,7 @@ const resolveNode = (plan: LogicalPlan.LogicalPlan, ctx: Context): Node => {
           input: input.plan,
           keys: keys.map((k) => k.expr),
           aggregates: aggregates.map((a) => a.expr as Expr.Alias)
-        }),
+        }, unchecked),
         scope: Scope.plain(Scope.schemaWith(fields, input.scope.schema)),
         inputs: [input]
       }
@@ -442,10 +443,10 @@ const resolveNode = (plan: LogicalPlan.LogicalPlan, ctx: Context): Node => {
           expr: typed.expr,
           descending: k.descending,
           ...(k.nullsFirst === undefined ? {} : { nullsFirst: k.nullsFirst })
-        })
+        }, unchecked)
       })
       return {
-        plan: new LogicalPlan.Sort({ input: input.plan, keys, ...(plan.fetch === undefined ? {} : { fetch: plan.fetch }) }),
+        plan: new LogicalPlan.Sort({ input: input.plan, keys, ...(plan.fetch === undefined ? {} : { fetch: plan.fetch }) }, unchecked),
         scope: input.scope,
         inputs: [input]
       }
@@ -459,7 +460,7 @@ const resolveNode = (plan: LogicalPlan.LogicalPlan, ctx: Context): Node => {
           input: input.plan,
           offset: plan.offset,
           ...(plan.limit === undefined ? {} : { limit: plan.limit })
-        }),
+        }, unchecked),
         scope: input.scope,
         inputs: [input]
       }
@@ -545,8 +546,8 @@ const expandNode = (plan: LogicalPlan.Expand, ctx: Context): Node => {
   const fields = [...input.scope.schema.fields, ...t.fields, ...(e === undefined ? [] : edgeSystem(e.fields))]
   const entities = [
     ...input.scope.schema.entities,
-    new Entity({ qualifier: target, kind: "node", labels: plan.to === undefined ? [] : [plan.to] }),
-    ...(edge === undefined ? [] : [new Entity({ qualifier: edge, kind: "hyperedge", labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] })])
+    new Entity({ qualifier: target, kind: "node", labels: plan.to === undefined ? [] : [plan.to] }, unchecked),
+    ...(edge === undefined ? [] : [new Entity({ qualifier: edge, kind: "hyperedge", labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] }, unchecked)])
   ]
   return {
     plan: new LogicalPlan.Expand({
@@ -559,9 +560,9 @@ const expandNode = (plan: LogicalPlan.Expand, ctx: Context): Node => {
       ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
       ...(plan.to === undefined ? {} : { to: plan.to }),
       ...(edge === undefined ? {} : { edgeAlias: edge })
-    }),
+    }, unchecked),
     scope: {
-      schema: new PhysicalSchema({ fields, entities, anchor: target }),
+      schema: new PhysicalSchema({ fields, entities, anchor: target }, unchecked),
       hidden: new Set([...input.scope.hidden, ...t.hidden]),
       conflicts: new Map([...input.scope.conflicts, ...t.conflicts, ...(e === undefined ? [] : e.conflicts)])
     },
@@ -584,7 +585,7 @@ const roleExpandFromHyperedge = (plan: LogicalPlan.Expand, role: string, ctx: Co
       optional: plan.optional,
       ...(plan.to === undefined ? {} : { to: plan.to }),
       ...(plan.alias === undefined ? {} : { alias: plan.alias })
-    }),
+    }, unchecked),
     ctx
   )
 }
@@ -611,8 +612,8 @@ const roleExpandNode = (plan: LogicalPlan.RoleExpand, ctx: Context): Node => {
   const fields = [...schema.fields, ...t.fields, ...(e === undefined ? [] : e.fields)]
   const entities = [
     ...schema.entities,
-    new Entity({ qualifier: target, kind: targetKind, labels: plan.to === undefined ? [] : [plan.to] }),
-    ...(edge === undefined ? [] : [new Entity({ qualifier: edge, kind: "hyperedge", labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] })])
+    new Entity({ qualifier: target, kind: targetKind, labels: plan.to === undefined ? [] : [plan.to] }, unchecked),
+    ...(edge === undefined ? [] : [new Entity({ qualifier: edge, kind: "hyperedge", labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] }, unchecked)])
   ]
   const anchor = targetKind === "node" ? target : schema.anchor
   return {
@@ -625,9 +626,9 @@ const roleExpandNode = (plan: LogicalPlan.RoleExpand, ctx: Context): Node => {
       ...(plan.fromRole === undefined ? {} : { fromRole: plan.fromRole }),
       ...(plan.to === undefined ? {} : { to: plan.to }),
       ...(edge === undefined ? {} : { edgeAlias: edge })
-    }),
+    }, unchecked),
     scope: {
-      schema: new PhysicalSchema(anchor === undefined ? { fields, entities } : { fields, entities, anchor }),
+      schema: new PhysicalSchema(anchor === undefined ? { fields, entities } : { fields, entities, anchor }, unchecked),
       hidden: new Set([...input.scope.hidden, ...t.hidden]),
       conflicts: new Map([...input.scope.conflicts, ...t.conflicts, ...(e === undefined ? [] : e.conflicts)])
     },

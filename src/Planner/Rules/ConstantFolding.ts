@@ -22,6 +22,7 @@ import * as Batch from "../../Engine/Batch.js"
 import * as DataType from "../../Engine/DataType.js"
 import * as Evaluator from "../../Engine/Evaluator.js"
 import * as Expr from "../../Engine/Expr.js"
+import { unchecked } from "../../Engine/Expr.js"
 import * as Column from "../../Engine/Kernels/Column.js"
 import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
 import * as LogicalPlan from "../../Query/LogicalPlan.js"
@@ -71,14 +72,14 @@ const evaluateConstant = (expr: Expr.Expr): Expr.Literal | undefined => {
   }
   const value = valueOf(data.right, type.right)
   if (value === undefined) return undefined
-  return new Expr.Literal({ value, dataType: type.right })
+  return new Expr.Literal({ value, dataType: type.right }, unchecked)
 }
 
 const propagatesNull = new Set<Expr.BinaryOp>(["+", "-", "*", "/", "%", "=", "<>", "<", "<=", ">", ">=", "||"])
 
 const nullOf = (expr: Expr.Expr, schema: PhysicalSchema): Expr.Expr => {
   const type = typeOf(expr, schema)
-  return type === undefined ? expr : new Expr.Literal({ value: null, dataType: type })
+  return type === undefined ? expr : new Expr.Literal({ value: null, dataType: type }, unchecked)
 }
 
 /** Identities over one node whose children are already folded. */
@@ -117,7 +118,7 @@ const foldSortKey = (key: Expr.SortKey, schema: PhysicalSchema): Expr.SortKey =>
   const expr = foldExpr(key.expr, schema)
   return expr === key.expr
     ? key
-    : new Expr.SortKey({ expr, descending: key.descending, ...(key.nullsFirst === undefined ? {} : { nullsFirst: key.nullsFirst }) })
+    : new Expr.SortKey({ expr, descending: key.descending, ...(key.nullsFirst === undefined ? {} : { nullsFirst: key.nullsFirst }) }, unchecked)
 }
 
 const foldNode = (node: Resolver.Annotated): LogicalPlan.LogicalPlan => {
@@ -129,22 +130,22 @@ const foldNode = (node: Resolver.Annotated): LogicalPlan.LogicalPlan => {
       const predicate = foldExpr(plan.predicate, schema!)
       if (isBoolLiteral(predicate, true)) return plan.input
       if (isBoolLiteral(predicate, false) || isNullLiteral(predicate)) return emptyOf(plan.input)
-      return new LogicalPlan.Filter({ input: plan.input, predicate })
+      return new LogicalPlan.Filter({ input: plan.input, predicate }, unchecked)
     }
     case "Project":
-      return new LogicalPlan.Project({ input: plan.input, exprs: plan.exprs.map((e) => foldExpr(e, schema!)) })
+      return new LogicalPlan.Project({ input: plan.input, exprs: plan.exprs.map((e) => foldExpr(e, schema!)) }, unchecked)
     case "Aggregate":
       return new LogicalPlan.Aggregate({
         input: plan.input,
         keys: plan.keys.map((e) => foldExpr(e, schema!)),
         aggregates: plan.aggregates.map((a) => foldExpr(a, schema!) as Expr.Alias)
-      })
+      }, unchecked)
     case "Sort":
       return new LogicalPlan.Sort({
         input: plan.input,
         keys: plan.keys.map((k) => foldSortKey(k, schema!)),
         ...(plan.fetch === undefined ? {} : { fetch: plan.fetch })
-      })
+      }, unchecked)
     default:
       return plan
   }

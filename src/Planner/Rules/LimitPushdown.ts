@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import { unchecked } from "../../Engine/Expr.js"
 import * as LogicalPlan from "../../Query/LogicalPlan.js"
 import { rescan, transformUp, withInputs } from "./internal/plans.js"
 import type { Rule } from "./Rule.js"
@@ -31,7 +32,7 @@ const limitScans = (plan: Plan, n: number): Plan => {
     }
     case "Sort": {
       const fetch = minOf(plan.fetch, n)
-      return fetch === plan.fetch ? plan : new LogicalPlan.Sort({ input: plan.input, keys: plan.keys, fetch })
+      return fetch === plan.fetch ? plan : new LogicalPlan.Sort({ input: plan.input, keys: plan.keys, fetch }, unchecked)
     }
     case "Project":
     case "Rename": {
@@ -57,7 +58,7 @@ const merge = (outer: LogicalPlan.Limit, inner: LogicalPlan.Limit): LogicalPlan.
     input: inner.input,
     offset: inner.offset + outer.offset,
     ...(limit === undefined ? {} : { limit })
-  })
+  }, unchecked)
 }
 
 const rewrite = (plan: Plan): Plan => {

@@ -20,6 +20,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Expr from "../../Engine/Expr.js"
+import { unchecked } from "../../Engine/Expr.js"
 import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
 import * as LogicalPlan from "../../Query/LogicalPlan.js"
 import * as Resolver from "../../Query/Resolver.js"
@@ -32,7 +33,7 @@ type Plan = LogicalPlan.LogicalPlan
 /** Wraps `plan` in a Filter of the conjuncts (none: the plan itself). */
 const filtered = (plan: Plan, preds: ReadonlyArray<Expr.Expr>): Plan => {
   const predicate = conjoin(preds)
-  return predicate === undefined ? plan : new LogicalPlan.Filter({ input: plan, predicate })
+  return predicate === undefined ? plan : new LogicalPlan.Filter({ input: plan, predicate }, unchecked)
 }
 
 const readsOnly = (e: Expr.Expr, names: ReadonlySet<string>): boolean => Expr.columnsOf(e).every((c) => names.has(c))

@@ -18,6 +18,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Expr from "../../Engine/Expr.js"
+import { unchecked } from "../../Engine/Expr.js"
 import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
 import * as LogicalPlan from "../../Query/LogicalPlan.js"
 import * as Resolver from "../../Query/Resolver.js"
@@ -44,7 +45,7 @@ const sameNames = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean 
 const conformTo = (pruned: Pruned, names: ReadonlyArray<string>): Pruned =>
   sameNames(pruned.names, names)
     ? pruned
-    : { plan: new LogicalPlan.Project({ input: pruned.plan, exprs: names.map((name) => new Expr.Column({ name })) }), names }
+    : { plan: new LogicalPlan.Project({ input: pruned.plan, exprs: names.map((name) => new Expr.Column({ name }, unchecked)) }, unchecked), names }
 
 const prune = (node: Resolver.Annotated, requiredAbove: ReadonlySet<string>): Pruned => {
   const plan = node.plan
@@ -79,7 +80,7 @@ const prune = (node: Resolver.Annotated, requiredAbove: ReadonlySet<string>): Pr
       const names = kept.map(Expr.outputName)
       const identity = kept.every((e) => e._tag === "Column") && sameNames(names, input.names)
       if (identity) return input
-      return { plan: new LogicalPlan.Project({ input: input.plan, exprs: kept }), names }
+      return { plan: new LogicalPlan.Project({ input: input.plan, exprs: kept }, unchecked), names }
     }
     case "Rename": {
       const back = new Map(plan.renamings.map((r) => [r.to, r.from] as const))
@@ -92,7 +93,7 @@ const prune = (node: Resolver.Annotated, requiredAbove: ReadonlySet<string>): Pr
       if (plan.keys.length === 0 && aggregates.length === 0) aggregates = plan.aggregates.slice(0, 1)
       const input = child(0, columnsOfAll([...plan.keys, ...aggregates]))
       return {
-        plan: new LogicalPlan.Aggregate({ input: input.plan, keys: plan.keys, aggregates }),
+        plan: new LogicalPlan.Aggregate({ input: input.plan, keys: plan.keys, aggregates }, unchecked),
         names: [...plan.keys.map(Expr.outputName), ...aggregates.map((a) => a.name)]
       }
     }

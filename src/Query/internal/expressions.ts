@@ -9,6 +9,7 @@
 import * as DataType from "../../Engine/DataType.js"
 import { InvalidPlan, TypeMismatch } from "../../Engine/ExecutionError.js"
 import * as Expr from "../../Engine/Expr.js"
+import { unchecked } from "../../Engine/Expr.js"
 import * as Functions from "./functionRegistry.js"
 import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
 import { ColumnNotFound } from "../../Engine/ExecutionError.js"
@@ -49,7 +50,7 @@ const graphFunction = (call: Expr.Call, scope: Scope): Expr.Expr => {
     if (scope.schema.field(full) === undefined) {
       return fail(new ColumnNotFound({ column: full, available: scope.schema.names.filter((n) => !scope.hidden.has(n)) }))
     }
-    return new Expr.Column({ name: full })
+    return new Expr.Column({ name: full }, unchecked)
   }
   switch (name) {
     case "id":
@@ -81,33 +82,33 @@ export const bind = (expr: Expr.Expr, scope: Scope, ctx: BindContext): Expr.Expr
       case "Literal":
         return e
       case "Column":
-        return new Expr.Column({ name: resolveColumn(e.name, scope) })
+        return new Expr.Column({ name: resolveColumn(e.name, scope) }, unchecked)
       case "Binary":
-        return new Expr.Binary({ op: e.op, left: go(e.left, false), right: go(e.right, false) })
+        return new Expr.Binary({ op: e.op, left: go(e.left, false), right: go(e.right, false) }, unchecked)
       case "Unary":
-        return new Expr.Unary({ op: e.op, operand: go(e.operand, false) })
+        return new Expr.Unary({ op: e.op, operand: go(e.operand, false) }, unchecked)
       case "Case":
         return new Expr.Case({
           ...(e.operand === undefined ? {} : { operand: go(e.operand, false) }),
-          branches: e.branches.map((b) => new Expr.CaseBranch({ when: go(b.when, false), then: go(b.then, false) })),
+          branches: e.branches.map((b) => new Expr.CaseBranch({ when: go(b.when, false), then: go(b.then, false) }, unchecked)),
           ...(e.otherwise === undefined ? {} : { otherwise: go(e.otherwise, false) })
-        })
+        }, unchecked)
       case "In":
-        return new Expr.In({ operand: go(e.operand, false), list: e.list.map((x) => go(x, false)) })
+        return new Expr.In({ operand: go(e.operand, false), list: e.list.map((x) => go(x, false)) }, unchecked)
       case "Between":
-        return new Expr.Between({ operand: go(e.operand, false), low: go(e.low, false), high: go(e.high, false) })
+        return new Expr.Between({ operand: go(e.operand, false), low: go(e.low, false), high: go(e.high, false) }, unchecked)
       case "Call":
         if (GRAPH_FUNCTIONS.has(e.name.toLowerCase())) return graphFunction(e, scope)
-        return new Expr.Call({ name: e.name, args: e.args.map((x) => go(x, false)) })
+        return new Expr.Call({ name: e.name, args: e.args.map((x) => go(x, false)) }, unchecked)
       case "Cast":
-        return new Expr.Cast({ operand: go(e.operand, false), to: e.to })
+        return new Expr.Cast({ operand: go(e.operand, false), to: e.to }, unchecked)
       case "Aggregate":
         if (!aggregateAllowed) {
           return misuse(ctx.aggregateAllowed ? "an aggregate argument (nested aggregate)" : ctx.clause, e)
         }
-        return e.arg === undefined ? e : new Expr.Aggregate({ fn: e.fn, arg: go(e.arg, false) })
+        return e.arg === undefined ? e : new Expr.Aggregate({ fn: e.fn, arg: go(e.arg, false) }, unchecked)
       case "Alias":
-        return new Expr.Alias({ operand: go(e.operand, aggregateAllowed), name: e.name })
+        return new Expr.Alias({ operand: go(e.operand, aggregateAllowed), name: e.name }, unchecked)
     }
   }
   return go(expr, ctx.aggregateAllowed)
@@ -125,8 +126,8 @@ const mismatch = (expected: string, actual: DataType.DataType, expr: Expr.Expr):
 /** Gives a NULL-typed expression the type its context needs (literal retyped, otherwise a cast). */
 export const coerce = (typed: Typed, target: DataType.DataType): Expr.Expr => {
   if (typed.type._tag !== "Null" || target._tag === "Null") return typed.expr
-  if (typed.expr._tag === "Literal") return new Expr.Literal({ value: null, dataType: target })
-  return new Expr.Cast({ operand: typed.expr, to: target })
+  if (typed.expr._tag === "Literal") return new Expr.Literal({ value: null, dataType: target }, unchecked)
+  return new Expr.Cast({ operand: typed.expr, to: target }, unchecked)
 }
 
 const isNull = (t: DataType.DataType) => t._tag === "Null"
@@ -152,7 +153,7 @@ export const check = (expr: Expr.Expr, schema: PhysicalSchema): Typed => {
       const l = check(expr.left, schema)
       const r = check(expr.right, schema)
       const rebuild = (type: DataType.DataType, lt: DataType.DataType, rt: DataType.DataType): Typed => ({
-        expr: new Expr.Binary({ op: expr.op, left: coerce(l, lt), right: coerce(r, rt) }),
+        expr: new Expr.Binary({ op: expr.op, left: coerce(l, lt), right: coerce(r, rt) }, unchecked),
         type
       })
       switch (expr.op) {
@@ -206,12 +207,12 @@ export const check = (expr: Expr.Expr, schema: PhysicalSchema): Typed => {
       switch (expr.op) {
         case "NOT":
           if (!isNull(o.type) && o.type._tag !== "Bool") mismatch("Bool", o.type, expr)
-          return { expr: new Expr.Unary({ op: "NOT", operand: coerce(o, DataType.Bool) }), type: DataType.Bool }
+          return { expr: new Expr.Unary({ op: "NOT", operand: coerce(o, DataType.Bool) }, unchecked), type: DataType.Bool }
         case "NEG":
           if (!isNull(o.type) && !DataType.isNumeric(o.type)) mismatch("Int64 or Float64", o.type, expr)
-          return { expr: new Expr.Unary({ op: "NEG", operand: o.expr }), type: o.type }
+          return { expr: new Expr.Unary({ op: "NEG", operand: o.expr }, unchecked), type: o.type }
         default:
-          return { expr: new Expr.Unary({ op: expr.op, operand: o.expr }), type: DataType.Bool }
+          return { expr: new Expr.Unary({ op: expr.op, operand: o.expr }, unchecked), type: DataType.Bool }
       }
     }
     case "Case": {
@@ -239,10 +240,10 @@ export const check = (expr: Expr.Expr, schema: PhysicalSchema): Typed => {
         expr: new Expr.Case({
           ...(operand === undefined ? {} : { operand: coerce(operand, whenType) }),
           branches: expr.branches.map((_, i) =>
-            new Expr.CaseBranch({ when: coerce(whens[i]!, whenType), then: coerce(thens[i]!, type) })
+            new Expr.CaseBranch({ when: coerce(whens[i]!, whenType), then: coerce(thens[i]!, type) }, unchecked)
           ),
           ...(otherwise === undefined ? {} : { otherwise: coerce(otherwise, type) })
-        }),
+        }, unchecked),
         type
       }
     }
@@ -256,7 +257,7 @@ export const check = (expr: Expr.Expr, schema: PhysicalSchema): Typed => {
         type = u!
       }
       return {
-        expr: new Expr.In({ operand: coerce(operand, type), list: list.map((x) => coerce(x, type)) }),
+        expr: new Expr.In({ operand: coerce(operand, type), list: list.map((x) => coerce(x, type)) }, unchecked),
         type: DataType.Bool
       }
     }
@@ -270,7 +271,7 @@ export const check = (expr: Expr.Expr, schema: PhysicalSchema): Typed => {
       }
       if (!DataType.isOrderable(type)) mismatch("an orderable type", type, expr)
       const [o, lo, hi] = parts.map((p) => coerce(p, type))
-      return { expr: new Expr.Between({ operand: o!, low: lo!, high: hi! }), type: DataType.Bool }
+      return { expr: new Expr.Between({ operand: o!, low: lo!, high: hi! }, unchecked), type: DataType.Bool }
     }
     case "Call": {
       const args = expr.args.map((a) => check(a, schema))
@@ -280,21 +281,21 @@ export const check = (expr: Expr.Expr, schema: PhysicalSchema): Typed => {
       }
       const result = fn.returnType(args.map((a) => a.type), Expr.display(expr))
       if (result._tag === "Left") return fail(result.left)
-      return { expr: new Expr.Call({ name: expr.name, args: args.map((a) => a.expr) }), type: result.right }
+      return { expr: new Expr.Call({ name: expr.name, args: args.map((a) => a.expr) }, unchecked), type: result.right }
     }
     case "Cast": {
       const o = check(expr.operand, schema)
       if (!castable(o.type, expr.to)) mismatch(`a type castable to ${DataType.display(expr.to)}`, o.type, expr)
       if (o.expr._tag === "Literal" && o.type._tag === "Null") {
-        return { expr: new Expr.Literal({ value: null, dataType: expr.to }), type: expr.to }
+        return { expr: new Expr.Literal({ value: null, dataType: expr.to }, unchecked), type: expr.to }
       }
-      return { expr: new Expr.Cast({ operand: o.expr, to: expr.to }), type: expr.to }
+      return { expr: new Expr.Cast({ operand: o.expr, to: expr.to }, unchecked), type: expr.to }
     }
     case "Aggregate": {
       if (expr.arg === undefined) return { expr, type: DataType.Int64 }
       const arg = check(expr.arg, schema)
       const rebuilt = (type: DataType.DataType, argExpr: Expr.Expr = arg.expr): Typed => ({
-        expr: new Expr.Aggregate({ fn: expr.fn, arg: argExpr }),
+        expr: new Expr.Aggregate({ fn: expr.fn, arg: argExpr }, unchecked),
         type
       })
       switch (expr.fn) {
@@ -321,7 +322,7 @@ export const check = (expr: Expr.Expr, schema: PhysicalSchema): Typed => {
     // eslint-disable-next-line no-fallthrough
     case "Alias": {
       const o = check(expr.operand, schema)
-      return { expr: new Expr.Alias({ operand: o.expr, name: expr.name }), type: o.type }
+      return { expr: new Expr.Alias({ operand: o.expr, name: expr.name }, unchecked), type: o.type }
     }
   }
 }

@@ -14,6 +14,7 @@
  */
 import * as DataType from "../../Engine/DataType.js"
 import { ColumnNotFound, TypeMismatch } from "../../Engine/ExecutionError.js"
+import { unchecked } from "../../Engine/Expr.js"
 import { Field } from "../../Engine/PhysicalSchema.js"
 import type { Catalog, LabelInfo } from "../../Engine/Storage.js"
 import { fail } from "./scope.js"
@@ -118,7 +119,7 @@ export const selectColumns = (
   columns: ReadonlyArray<string> | undefined
 ): ReadonlyArray<Field> => {
   const qualify = ([field, dataType]: readonly [string, DataType.DataType]) =>
-    new Field({ name: `${qualifier}.${field}`, qualifier, field, dataType })
+    new Field({ name: `${qualifier}.${field}`, qualifier, field, dataType }, unchecked)
   if (columns === undefined) return all.fields.map(qualify)
   return columns.map((c) => {
     const found = all.fields.find(([f]) => f === c)

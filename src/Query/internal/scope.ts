@@ -6,6 +6,7 @@
  */
 import * as DataType from "../../Engine/DataType.js"
 import { AmbiguousColumn, ColumnNotFound, type ExecutionError, TypeMismatch } from "../../Engine/ExecutionError.js"
+import { unchecked } from "../../Engine/Expr.js"
 import { type Entity, Field, PhysicalSchema } from "../../Engine/PhysicalSchema.js"
 
 /** Thrown inside the resolver and turned into a typed failure at its boundary. */
@@ -81,18 +82,18 @@ export const retainEntities = (
 export const schemaWith = (fields: ReadonlyArray<Field>, previous: PhysicalSchema): PhysicalSchema => {
   const { anchor, entities } = retainEntities(fields, previous.entities, previous.anchor)
   return new PhysicalSchema(
-    anchor === undefined ? { fields, entities } : { fields, entities, anchor }
+    anchor === undefined ? { fields, entities } : { fields, entities, anchor }, unchecked
   )
 }
 
 /** A computed (unqualified) field. */
 export const computedField = (name: string, dataType: DataType.DataType): Field =>
-  new Field({ name, field: name, dataType })
+  new Field({ name, field: name, dataType }, unchecked)
 
 /** A field with a new type. */
 export const retype = (field: Field, dataType: DataType.DataType): Field =>
   new Field(
     field.qualifier === undefined
       ? { name: field.name, field: field.field, dataType }
-      : { name: field.name, qualifier: field.qualifier, field: field.field, dataType }
+      : { name: field.name, qualifier: field.qualifier, field: field.field, dataType }, unchecked
   )

@@ -8,6 +8,7 @@
 import * as Either from "effect/Either"
 import * as DataType from "../../../Engine/DataType.js"
 import * as Expr from "../../../Engine/Expr.js"
+import { unchecked } from "../../../Engine/Expr.js"
 import type { PhysicalSchema } from "../../../Engine/PhysicalSchema.js"
 import * as Resolver from "../../../Query/Resolver.js"
 
@@ -19,25 +20,25 @@ export const mapChildren = (expr: Expr.Expr, f: (e: Expr.Expr) => Expr.Expr): Ex
       return expr
     case "Binary": {
       const left = f(expr.left), right = f(expr.right)
-      return left === expr.left && right === expr.right ? expr : new Expr.Binary({ op: expr.op, left, right })
+      return left === expr.left && right === expr.right ? expr : new Expr.Binary({ op: expr.op, left, right }, unchecked)
     }
     case "Unary": {
       const operand = f(expr.operand)
-      return operand === expr.operand ? expr : new Expr.Unary({ op: expr.op, operand })
+      return operand === expr.operand ? expr : new Expr.Unary({ op: expr.op, operand }, unchecked)
     }
     case "Cast": {
       const operand = f(expr.operand)
-      return operand === expr.operand ? expr : new Expr.Cast({ operand, to: expr.to })
+      return operand === expr.operand ? expr : new Expr.Cast({ operand, to: expr.to }, unchecked)
     }
     case "Alias": {
       const operand = f(expr.operand)
-      return operand === expr.operand ? expr : new Expr.Alias({ operand, name: expr.name })
+      return operand === expr.operand ? expr : new Expr.Alias({ operand, name: expr.name }, unchecked)
     }
     case "Case": {
       const operand = expr.operand === undefined ? undefined : f(expr.operand)
       const branches = expr.branches.map((b) => {
         const when = f(b.when), then = f(b.then)
-        return when === b.when && then === b.then ? b : new Expr.CaseBranch({ when, then })
+        return when === b.when && then === b.then ? b : new Expr.CaseBranch({ when, then }, unchecked)
       })
       const otherwise = expr.otherwise === undefined ? undefined : f(expr.otherwise)
       const same = operand === expr.operand && otherwise === expr.otherwise && branches.every((b, i) => b === expr.branches[i])
@@ -45,27 +46,27 @@ export const mapChildren = (expr: Expr.Expr, f: (e: Expr.Expr) => Expr.Expr): Ex
         branches,
         ...(operand === undefined ? {} : { operand }),
         ...(otherwise === undefined ? {} : { otherwise })
-      })
+      }, unchecked)
     }
     case "In": {
       const operand = f(expr.operand)
       const list = expr.list.map(f)
-      return operand === expr.operand && list.every((x, i) => x === expr.list[i]) ? expr : new Expr.In({ operand, list })
+      return operand === expr.operand && list.every((x, i) => x === expr.list[i]) ? expr : new Expr.In({ operand, list }, unchecked)
     }
     case "Between": {
       const operand = f(expr.operand), low = f(expr.low), high = f(expr.high)
       return operand === expr.operand && low === expr.low && high === expr.high
         ? expr
-        : new Expr.Between({ operand, low, high })
+        : new Expr.Between({ operand, low, high }, unchecked)
     }
     case "Call": {
       const args = expr.args.map(f)
-      return args.every((a, i) => a === expr.args[i]) ? expr : new Expr.Call({ name: expr.name, args })
+      return args.every((a, i) => a === expr.args[i]) ? expr : new Expr.Call({ name: expr.name, args }, unchecked)
     }
     case "Aggregate": {
       if (expr.arg === undefined) return expr
       const arg = f(expr.arg)
-      return arg === expr.arg ? expr : new Expr.Aggregate({ fn: expr.fn, arg })
+      return arg === expr.arg ? expr : new Expr.Aggregate({ fn: expr.fn, arg }, unchecked)
     }
   }
 }
@@ -73,7 +74,7 @@ export const mapChildren = (expr: Expr.Expr, f: (e: Expr.Expr) => Expr.Expr): Ex
 /** Renames column references (names absent from `names` stay). */
 export const renameColumns = (expr: Expr.Expr, names: ReadonlyMap<string, string>): Expr.Expr =>
   expr._tag === "Column"
-    ? (names.has(expr.name) ? new Expr.Column({ name: names.get(expr.name)! }) : expr)
+    ? (names.has(expr.name) ? new Expr.Column({ name: names.get(expr.name)! }, unchecked) : expr)
     : mapChildren(expr, (e) => renameColumns(e, names))
 
 /** The top-level conjuncts of a predicate (`a AND (b AND c)` → a, b, c). */
@@ -84,7 +85,7 @@ export const conjuncts = (expr: Expr.Expr): ReadonlyArray<Expr.Expr> =>
 export const conjoin = (exprs: ReadonlyArray<Expr.Expr>): Expr.Expr | undefined =>
   exprs.length === 0
     ? undefined
-    : exprs.slice(1).reduce((acc, e) => new Expr.Binary({ op: "AND", left: acc, right: e }), exprs[0]!)
+    : exprs.slice(1).reduce((acc, e) => new Expr.Binary({ op: "AND", left: acc, right: e }, unchecked), exprs[0]!)
 
 /** Whether the expression is the literal `value` (TRUE / FALSE). */
 export const isBoolLiteral = (expr: Expr.Expr, value: boolean): boolean =>

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import { unchecked } from "../../../Engine/Expr.js"
 import * as LogicalPlan from "../../../Query/LogicalPlan.js"
 
 type Plan = LogicalPlan.LogicalPlan
@@ -15,27 +16,27 @@ export const withInputs = (plan: Plan, inputs: ReadonlyArray<Plan>): Plan => {
     case "HyperedgeScan":
       return plan
     case "Union":
-      return new LogicalPlan.Union({ left: inputs[0]!, right: inputs[1]!, distinct: plan.distinct })
+      return new LogicalPlan.Union({ left: inputs[0]!, right: inputs[1]!, distinct: plan.distinct }, unchecked)
     case "Filter":
-      return new LogicalPlan.Filter({ input: inputs[0]!, predicate: plan.predicate })
+      return new LogicalPlan.Filter({ input: inputs[0]!, predicate: plan.predicate }, unchecked)
     case "Project":
-      return new LogicalPlan.Project({ input: inputs[0]!, exprs: plan.exprs })
+      return new LogicalPlan.Project({ input: inputs[0]!, exprs: plan.exprs }, unchecked)
     case "WithColumns":
-      return new LogicalPlan.WithColumns({ input: inputs[0]!, exprs: plan.exprs })
+      return new LogicalPlan.WithColumns({ input: inputs[0]!, exprs: plan.exprs }, unchecked)
     case "Rename":
-      return new LogicalPlan.Rename({ input: inputs[0]!, renamings: plan.renamings })
+      return new LogicalPlan.Rename({ input: inputs[0]!, renamings: plan.renamings }, unchecked)
     case "Aggregate":
-      return new LogicalPlan.Aggregate({ input: inputs[0]!, keys: plan.keys, aggregates: plan.aggregates })
+      return new LogicalPlan.Aggregate({ input: inputs[0]!, keys: plan.keys, aggregates: plan.aggregates }, unchecked)
     case "Sort":
-      return new LogicalPlan.Sort({ ...sortFields(plan), input: inputs[0]! })
+      return new LogicalPlan.Sort({ ...sortFields(plan), input: inputs[0]! }, unchecked)
     case "Limit":
-      return new LogicalPlan.Limit({ ...limitFields(plan), input: inputs[0]! })
+      return new LogicalPlan.Limit({ ...limitFields(plan), input: inputs[0]! }, unchecked)
     case "Distinct":
-      return new LogicalPlan.Distinct({ input: inputs[0]! })
+      return new LogicalPlan.Distinct({ input: inputs[0]! }, unchecked)
     case "Expand":
-      return new LogicalPlan.Expand({ ...expandFields(plan), input: inputs[0]! })
+      return new LogicalPlan.Expand({ ...expandFields(plan), input: inputs[0]! }, unchecked)
     case "RoleExpand":
-      return new LogicalPlan.RoleExpand({ ...roleExpandFields(plan), input: inputs[0]! })
+      return new LogicalPlan.RoleExpand({ ...roleExpandFields(plan), input: inputs[0]! }, unchecked)
   }
 }
 
@@ -77,8 +78,8 @@ export const rescan = (
     ...(limit === undefined ? {} : { limit })
   }
   return plan._tag === "NodeScan"
-    ? new LogicalPlan.NodeScan(fields)
-    : new LogicalPlan.HyperedgeScan({ ...fields, binaryOnly: plan.binaryOnly })
+    ? new LogicalPlan.NodeScan(fields, unchecked)
+    : new LogicalPlan.HyperedgeScan({ ...fields, binaryOnly: plan.binaryOnly }, unchecked)
 }
 
 const expandFields = (plan: LogicalPlan.Expand) => ({
@@ -103,4 +104,4 @@ const roleExpandFields = (plan: LogicalPlan.RoleExpand) => ({
 })
 
 /** An empty relation with the schema of `input`: `Limit(0)` over it (a zero limit never pulls its input). */
-export const emptyOf = (input: Plan): Plan => new LogicalPlan.Limit({ input, limit: 0, offset: 0 })
+export const emptyOf = (input: Plan): Plan => new LogicalPlan.Limit({ input, limit: 0, offset: 0 }, unchecked)
