@@ -46,6 +46,8 @@ export interface RayRuntimeOptions {
   readonly config?: Partial<ExecutionContext.EngineConfig> | undefined
   /** Attempts per task when its worker dies (default 3). */
   readonly maxAttempts?: number | undefined
+  /** Recomputations of lost inputs (their producers rerun) per query before it fails (default 3). */
+  readonly maxRecoveries?: number | undefined
 }
 
 /** Everything planned for one query. */
@@ -79,7 +81,8 @@ export const make = (storage: StorageService, cluster: ClusterService, options: 
       snapshot: planned.snapshot,
       config,
       metrics,
-      maxAttempts: options.maxAttempts
+      maxAttempts: options.maxAttempts,
+      maxRecoveries: options.maxRecoveries
     })
 
   const execute = (logical: LogicalPlan, run?: RunOptions): Stream.Stream<Arrow.RecordBatch, ExecutionError> =>
