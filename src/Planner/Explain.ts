@@ -75,7 +75,8 @@ export const logicalLine = (p: LogicalPlan.LogicalPlan): string => {
           p.alias !== undefined && ` AS ${p.alias}`,
           p.edgeAlias !== undefined && `, edge AS ${p.edgeAlias}`,
           hops(p.minHops, p.maxHops),
-          p.optional && ", optional"
+          p.optional && ", optional",
+          fetched(p.targetColumns, p.edgeColumns)
         )
       })`
     case "RoleExpand":
@@ -87,11 +88,16 @@ export const logicalLine = (p: LogicalPlan.LogicalPlan): string => {
           p.to !== undefined && `, to=${p.to}`,
           p.alias !== undefined && ` AS ${p.alias}`,
           p.edgeAlias !== undefined && `, edge AS ${p.edgeAlias}`,
-          p.optional && ", optional"
+          p.optional && ", optional",
+          fetched(p.targetColumns, p.edgeColumns)
         )
       })`
   }
 }
+
+/** The target / edge fields an expand fetches, when pruning restricted them. */
+const fetched = (target: ReadonlyArray<string> | undefined, edge: ReadonlyArray<string> | undefined): string =>
+  (target === undefined ? "" : `, columns=[${target.join(", ")}]`) + (edge === undefined ? "" : `, edgeColumns=[${edge.join(", ")}]`)
 
 const indent = (depth: number): string => "  ".repeat(depth)
 

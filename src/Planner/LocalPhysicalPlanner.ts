@@ -17,11 +17,11 @@ import * as Resolver from "../Query/Resolver.js"
 
 const unalias = (e: Expr.Expr): Expr.Expr => (e._tag === "Alias" ? e.operand : e)
 
-const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.PhysicalPlan => {
+const lower = (node: Resolver.Annotated, catalog: Catalog, nextId: () => number): PhysicalPlan.PhysicalPlan => {
   const id = nextId()
   const output = node.schema
   const plan = node.plan
-  const input = (i = 0) => lower(node.inputs[i]!, nextId)
+  const input = (i = 0) => lower(node.inputs[i]!, catalog, nextId)
   switch (plan._tag) {
     case "NodeScan":
     case "HyperedgeScan": {
@@ -122,7 +122,7 @@ const lower = (node: Resolver.Annotated, nextId: () => number): PhysicalPlan.Phy
         ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
         ...(plan.fromRole === undefined ? {} : { fromRole: plan.fromRole }),
         toRole: plan.toRole,
-        targetKind: output.entity(plan.alias!)!.kind,
+        targetKind: Resolver.roleTargetKind(plan, catalog),
         ...(plan.to === undefined ? {} : { toLabel: plan.to }),
         targetQualifier: plan.alias!,
         targetColumns: columnsOf(plan.alias),
@@ -150,7 +150,7 @@ export const plan = (
     Effect.suspend(() => {
       let counter = 0
       try {
-        return Effect.succeed(lower(annotated, () => counter++))
+        return Effect.succeed(lower(annotated, catalog, () => counter++))
       } catch (error) {
         if (error instanceof InvalidPlan) return Effect.fail(error)
         return Effect.die(error)

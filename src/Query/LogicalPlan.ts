@@ -106,7 +106,11 @@ export class Expand extends Schema.TaggedClass<Expand>()("Expand", {
   direction: Direction,
   minHops: Schema.Number,
   maxHops: Schema.Number,
-  optional: Schema.Boolean
+  optional: Schema.Boolean,
+  /** Target fields to fetch (set by projection pruning); every field when absent. */
+  targetColumns: Schema.optional(Schema.Array(Schema.String)),
+  /** Edge fields to fetch (set by projection pruning); every field when absent. */
+  edgeColumns: Schema.optional(Schema.Array(Schema.String))
 }) {}
 
 /**
@@ -122,7 +126,11 @@ export class RoleExpand extends Schema.TaggedClass<RoleExpand>()("RoleExpand", {
   to: Schema.optional(Schema.String),
   alias: Schema.optional(Schema.String),
   edgeAlias: Schema.optional(Schema.String),
-  optional: Schema.Boolean
+  optional: Schema.Boolean,
+  /** Target fields to fetch (set by projection pruning); every field when absent. */
+  targetColumns: Schema.optional(Schema.Array(Schema.String)),
+  /** Hyperedge fields to fetch (set by projection pruning); every field when absent. */
+  edgeColumns: Schema.optional(Schema.Array(Schema.String))
 }) {}
 
 /** Every logical operator. */

@@ -501,13 +501,14 @@ const boundFields = (
   ctx: Context,
   kind: "node" | "hyperedge" | "edge",
   label: string | undefined,
-  qualifier: string
+  qualifier: string,
+  columns: ReadonlyArray<string> | undefined
 ) => {
-  const withLabels = kind === "node" && ctx.labelsDemand.has(qualifier)
+  const withLabels = kind === "node" && columns === undefined && ctx.labelsDemand.has(qualifier)
   const all = scanFields(ctx.catalog, kind, label, qualifier, withLabels)
   return {
-    fields: selectColumns(all, kind, qualifier, undefined),
-    conflicts: all.conflicts.map((c) => [`${qualifier}.${c.field}`, c] as const),
+    fields: selectColumns(all, kind, qualifier, columns),
+    conflicts: columns === undefined ? all.conflicts.map((c) => [`${qualifier}.${c.field}`, c] as const) : [],
     hidden: withLabels ? [`${qualifier}._labels`] : []
   }
 }
@@ -541,14 +542,14 @@ const expandNode = (plan: LogicalPlan.Expand, ctx: Context): Node => {
   }
   const edge = single ? plan.edgeAlias ?? plan.edgeLabel : undefined
   checkQualifiers(input.scope, edge === undefined ? [target] : [target, edge], "{ as: ... } / { edgeAs: ... }")
-  const t = boundFields(ctx, "node", plan.to, target)
-  const e = edge === undefined ? undefined : boundFields(ctx, "edge", plan.edgeLabel, edge)
+  const t = boundFields(ctx, "node", plan.to, target, plan.targetColumns)
+  const e = edge === undefined ? undefined : boundFields(ctx, "edge", plan.edgeLabel, edge, plan.edgeColumns)
   const fields = [...input.scope.schema.fields, ...t.fields, ...(e === undefined ? [] : edgeSystem(e.fields))]
-  const entities = [
+  const bound = Scope.retainEntities(fields, [
     ...input.scope.schema.entities,
     new Entity({ qualifier: target, kind: "node", labels: plan.to === undefined ? [] : [plan.to] }, unchecked),
     ...(edge === undefined ? [] : [new Entity({ qualifier: edge, kind: "hyperedge", labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] }, unchecked)])
-  ]
+  ], target)
   return {
     plan: new LogicalPlan.Expand({
       input: input.plan,
@@ -559,10 +560,12 @@ const expandNode = (plan: LogicalPlan.Expand, ctx: Context): Node => {
       alias: target,
       ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
       ...(plan.to === undefined ? {} : { to: plan.to }),
-      ...(edge === undefined ? {} : { edgeAlias: edge })
+      ...(edge === undefined ? {} : { edgeAlias: edge }),
+      ...(plan.targetColumns === undefined ? {} : { targetColumns: plan.targetColumns }),
+      ...(edge === undefined || plan.edgeColumns === undefined ? {} : { edgeColumns: plan.edgeColumns })
     }, unchecked),
     scope: {
-      schema: new PhysicalSchema({ fields, entities, anchor: target }, unchecked),
+      schema: new PhysicalSchema(bound.anchor === undefined ? { fields, entities: bound.entities } : { fields, entities: bound.entities, anchor: bound.anchor }, unchecked),
       hidden: new Set([...input.scope.hidden, ...t.hidden]),
       conflicts: new Map([...input.scope.conflicts, ...t.conflicts, ...(e === undefined ? [] : e.conflicts)])
     },
@@ -590,6 +593,10 @@ const roleExpandFromHyperedge = (plan: LogicalPlan.Expand, role: string, ctx: Co
   )
 }
 
+/** The kind of a role expand's target: a hyperedge when `to` names a hyperedge label only, else a node. */
+export const roleTargetKind = (plan: LogicalPlan.RoleExpand, catalog: Catalog): "node" | "hyperedge" =>
+  plan.to !== undefined && catalog.hyperedgeLabels.has(plan.to) && !catalog.nodeLabels.has(plan.to) ? "hyperedge" : "node"
+
 const roleExpandNode = (plan: LogicalPlan.RoleExpand, ctx: Context): Node => {
   const input = resolveNode(plan.input, ctx)
   const schema = input.scope.schema
@@ -602,20 +609,17 @@ const roleExpandNode = (plan: LogicalPlan.RoleExpand, ctx: Context): Node => {
   if (target === undefined) {
     return fail(new InvalidPlan({ reason: "MissingAlias", detail: "a role expand without `to` needs an alias for its target: { as: \"x\" }" }))
   }
-  const targetKind = plan.to !== undefined && ctx.catalog.hyperedgeLabels.has(plan.to) && !ctx.catalog.nodeLabels.has(plan.to)
-    ? "hyperedge"
-    : "node"
+  const targetKind = roleTargetKind(plan, ctx.catalog)
   const edge = fromHyperedge ? undefined : plan.edgeAlias ?? plan.edgeLabel
   checkQualifiers(input.scope, edge === undefined ? [target] : [target, edge], "{ as: ... } / { edgeAs: ... }")
-  const t = boundFields(ctx, targetKind, plan.to, target)
-  const e = edge === undefined ? undefined : boundFields(ctx, "hyperedge", plan.edgeLabel, edge)
+  const t = boundFields(ctx, targetKind, plan.to, target, plan.targetColumns)
+  const e = edge === undefined ? undefined : boundFields(ctx, "hyperedge", plan.edgeLabel, edge, plan.edgeColumns)
   const fields = [...schema.fields, ...t.fields, ...(e === undefined ? [] : e.fields)]
-  const entities = [
+  const { anchor, entities } = Scope.retainEntities(fields, [
     ...schema.entities,
     new Entity({ qualifier: target, kind: targetKind, labels: plan.to === undefined ? [] : [plan.to] }, unchecked),
     ...(edge === undefined ? [] : [new Entity({ qualifier: edge, kind: "hyperedge", labels: plan.edgeLabel === undefined ? [] : [plan.edgeLabel] }, unchecked)])
-  ]
-  const anchor = targetKind === "node" ? target : schema.anchor
+  ], targetKind === "node" ? target : schema.anchor)
   return {
     plan: new LogicalPlan.RoleExpand({
       input: input.plan,
@@ -625,7 +629,9 @@ const roleExpandNode = (plan: LogicalPlan.RoleExpand, ctx: Context): Node => {
       ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
       ...(plan.fromRole === undefined ? {} : { fromRole: plan.fromRole }),
       ...(plan.to === undefined ? {} : { to: plan.to }),
-      ...(edge === undefined ? {} : { edgeAlias: edge })
+      ...(edge === undefined ? {} : { edgeAlias: edge }),
+      ...(plan.targetColumns === undefined ? {} : { targetColumns: plan.targetColumns }),
+      ...(edge === undefined || plan.edgeColumns === undefined ? {} : { edgeColumns: plan.edgeColumns })
     }, unchecked),
     scope: {
       schema: new PhysicalSchema(anchor === undefined ? { fields, entities } : { fields, entities, anchor }, unchecked),

@@ -40,7 +40,7 @@ const optimizedText = [
   "Limit(10)",
   "  Sort(friends DESC, fetch=10)",
   "    Aggregate(keys=[f.name], aggs=[count(*) AS friends])",
-  "      Expand(out, KNOWS, to=Person AS f, edge AS KNOWS)",
+  "      Expand(out, KNOWS, to=Person AS f, edge AS KNOWS, columns=[name], edgeColumns=[])",
   "        Filter((p.age > 21))",
   "          NodeScan(Person AS p, columns=[_id, age])"
 ]

@@ -6,12 +6,15 @@
  * - Project drops expressions nobody reads (and disappears when it is then the identity);
  *   Aggregate drops unread aggregates (keys always stay: they define the groups);
  * - Filter and Sort add the columns of their predicate / keys; Rename keeps every renamed
- *   column; Expand passes down what it needs of its input;
+ *   column; Expand / RoleExpand pass down what they need of their input and fetch only the
+ *   target and edge fields read above them (`targetColumns` / `edgeColumns`);
  * - both branches of a Union keep the same columns in the same order (a branch that
  *   cannot drop a column gets a Project of the union's remaining columns);
- * - every entity's `q._id` column is always kept: it is what keeps an entity bound (and
- *   the anchor in place), and an expand reads its anchor's `_id`. So a scan never reads
- *   zero columns and every node keeps its entities.
+ * - every entity's `q._id` column is kept: it is what keeps an entity bound (and the
+ *   anchor in place), and an expand reads its anchor's `_id`. So a scan never reads zero
+ *   columns and every node keeps its entities. The one exception: the target and edge
+ *   bound by an expand with no other expand above it keep their `_id` only when it is
+ *   read (nothing above anchors on them; an unread `_id` would only be gathered per row).
  * The plan's own output never changes.
  *
  * @since 0.1.0
@@ -22,7 +25,7 @@ import { unchecked } from "../../Engine/Expr.js"
 import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
 import * as LogicalPlan from "../../Query/LogicalPlan.js"
 import * as Resolver from "../../Query/Resolver.js"
-import { rescan, withInputs } from "./internal/plans.js"
+import { expandFields, rescan, roleExpandFields, withInputs } from "./internal/plans.js"
 import type { Rule } from "./Rule.js"
 
 type Plan = LogicalPlan.LogicalPlan
@@ -33,8 +36,30 @@ interface Pruned {
   readonly names: ReadonlyArray<string>
 }
 
-const entityIds = (schema: PhysicalSchema): ReadonlyArray<string> =>
-  schema.fields.filter((f) => f.qualifier !== undefined && f.field === "_id" && f.name === `${f.qualifier}._id`).map((f) => f.name)
+/** The `q._id` columns of the entities of `schema`, except those of the `loose` qualifiers. */
+const entityIds = (schema: PhysicalSchema, loose: ReadonlySet<string>): ReadonlyArray<string> =>
+  schema.fields
+    .filter((f) => f.qualifier !== undefined && !loose.has(f.qualifier) && f.field === "_id" && f.name === `${f.qualifier}._id`)
+    .map((f) => f.name)
+
+/**
+ * The qualifiers an Expand / RoleExpand binds with no other expand above it: nothing above
+ * anchors on them, so their `_id` columns are fetched only when read.
+ */
+const looseQualifiers = (root: Resolver.Annotated): ReadonlySet<string> => {
+  const out = new Set<string>()
+  const visit = (node: Resolver.Annotated, underExpand: boolean): void => {
+    const plan = node.plan
+    const isExpand = plan._tag === "Expand" || plan._tag === "RoleExpand"
+    if (isExpand && !underExpand) {
+      if (plan.alias !== undefined) out.add(plan.alias)
+      if (plan.edgeAlias !== undefined) out.add(plan.edgeAlias)
+    }
+    node.inputs.forEach((i) => visit(i, underExpand || isExpand))
+  }
+  visit(root, false)
+  return out
+}
 
 const columnsOfAll = (exprs: ReadonlyArray<Expr.Expr>): ReadonlyArray<string> => exprs.flatMap((e) => Expr.columnsOf(e))
 
@@ -47,10 +72,26 @@ const conformTo = (pruned: Pruned, names: ReadonlyArray<string>): Pruned =>
     ? pruned
     : { plan: new LogicalPlan.Project({ input: pruned.plan, exprs: names.map((name) => new Expr.Column({ name }, unchecked)) }, unchecked), names }
 
-const prune = (node: Resolver.Annotated, requiredAbove: ReadonlySet<string>): Pruned => {
+/** The expand over `input` fetching only these target / edge fields. */
+const expandWith = (
+  plan: LogicalPlan.Expand | LogicalPlan.RoleExpand,
+  input: Plan,
+  targetColumns: ReadonlyArray<string>,
+  edgeColumns: ReadonlyArray<string>
+): Plan => {
+  const columns = {
+    targetColumns,
+    ...(plan.edgeAlias === undefined ? {} : { edgeColumns })
+  }
+  return plan._tag === "Expand"
+    ? new LogicalPlan.Expand({ ...expandFields(plan), ...columns, input }, unchecked)
+    : new LogicalPlan.RoleExpand({ ...roleExpandFields(plan), ...columns, input }, unchecked)
+}
+
+const prune = (node: Resolver.Annotated, requiredAbove: ReadonlySet<string>, loose: ReadonlySet<string>): Pruned => {
   const plan = node.plan
-  const required = new Set([...requiredAbove, ...entityIds(node.schema)])
-  const child = (i: number, needs: Iterable<string>) => prune(node.inputs[i]!, new Set(needs))
+  const required = new Set([...requiredAbove, ...entityIds(node.schema, loose)])
+  const child = (i: number, needs: Iterable<string>) => prune(node.inputs[i]!, new Set(needs), loose)
   switch (plan._tag) {
     case "NodeScan":
     case "HyperedgeScan": {
@@ -108,11 +149,14 @@ const prune = (node: Resolver.Annotated, requiredAbove: ReadonlySet<string>): Pr
       const inputSchema = node.inputs[0]!.schema
       const inputNames = new Set(inputSchema.names)
       const input = child(0, [...required].filter((n) => inputNames.has(n)))
-      const added = node.schema.fields.slice(inputSchema.fields.length).map((f) => f.name)
-      return { plan: withInputs(plan, [input.plan]), names: [...input.names, ...added] }
+      const added = node.schema.fields.slice(inputSchema.fields.length).filter((f) => required.has(f.name))
+      const fieldsOf = (qualifier: string | undefined) =>
+        added.filter((f) => qualifier !== undefined && f.qualifier === qualifier).map((f) => f.field)
+      const rebuilt = expandWith(plan, input.plan, fieldsOf(plan.alias), fieldsOf(plan.edgeAlias))
+      return { plan: rebuilt, names: [...input.names, ...added.map((f) => f.name)] }
     }
     default: {
-      const inputs = node.inputs.map((i) => prune(i, new Set(i.schema.names)))
+      const inputs = node.inputs.map((i) => prune(i, new Set(i.schema.names), loose))
       return { plan: withInputs(plan, inputs.map((i) => i.plan)), names: node.schema.names }
     }
   }
@@ -124,6 +168,6 @@ export const rule: Rule = {
   apply: (plan, catalog) =>
     Effect.map(Resolver.annotate(plan, catalog), (annotated) => {
       const names = annotated.schema.names
-      return conformTo(prune(annotated, new Set(names)), names).plan
+      return conformTo(prune(annotated, new Set(names), looseQualifiers(annotated)), names).plan
     })
 }

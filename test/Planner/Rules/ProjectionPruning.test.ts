@@ -44,12 +44,48 @@ describe("ProjectionPruning", () => {
       ])
     }))
 
-  it.effect("an expand keeps its anchor id below it and its own columns", () =>
+  it.effect("an expand keeps its anchor id below it and fetches only the target / edge fields read above it", () =>
     Effect.gen(function*() {
       const frame = person().expand("KNOWS", { to: "City", as: "c" }).select("c.name")
       expect(yield* afterRule(rule, frame)).toEqual([
         "Project(c.name)",
-        "  Expand(out, KNOWS, to=City AS c, edge AS KNOWS)",
+        "  Expand(out, KNOWS, to=City AS c, edge AS KNOWS, columns=[name], edgeColumns=[])",
+        "    NodeScan(Person AS p, columns=[_id])"
+      ])
+    }))
+
+  it.effect("an expand's edge fields read by a filter above are fetched; a count reads no target field", () =>
+    Effect.gen(function*() {
+      const edges = person().expand("KNOWS", { to: "Person", as: "f", edgeAs: "k" })
+        .filter(col("k.since").gt(2000)).select("p.name", "f.age")
+      expect(yield* afterRule(rule, edges)).toEqual([
+        "Project(p.name, f.age)",
+        "  Filter((k.since > 2000))",
+        "    Expand(out, KNOWS, to=Person AS f, edge AS k, columns=[age], edgeColumns=[since])",
+        "      NodeScan(Person AS p, columns=[_id, name])"
+      ])
+      const paths = person().expand("KNOWS", { to: "Person", as: "f", hops: 2 }).agg({ n: count() })
+      expect(yield* afterRule(rule, paths)).toEqual([
+        "Aggregate(keys=[], aggs=[count(*) AS n])",
+        "  Expand(out, KNOWS, to=Person AS f, hops=2, columns=[])",
+        "    NodeScan(Person AS p, columns=[_id])"
+      ])
+    }))
+
+  it.effect("an expand's target keeps its _id when a later expand anchors on it, and when it is output", () =>
+    Effect.gen(function*() {
+      const twoSteps = person().expand("KNOWS", { to: "Person", as: "f", edgeAs: "k1" })
+        .expand("KNOWS", { to: "City", as: "c", edgeAs: "k2" }).groupBy("c.name").agg({ n: count() })
+      expect(yield* afterRule(rule, twoSteps)).toEqual([
+        "Aggregate(keys=[c.name], aggs=[count(*) AS n])",
+        "  Expand(out, KNOWS, to=City AS c, edge AS k2, columns=[name], edgeColumns=[])",
+        "    Expand(out, KNOWS, to=Person AS f, edge AS k1, columns=[_id], edgeColumns=[_id])",
+        "      NodeScan(Person AS p, columns=[_id])"
+      ])
+      const ids = person().expand("KNOWS", { to: "Person", as: "f" }).select("f._id")
+      expect(yield* afterRule(rule, ids)).toEqual([
+        "Project(f._id)",
+        "  Expand(out, KNOWS, to=Person AS f, edge AS KNOWS, columns=[_id], edgeColumns=[])",
         "    NodeScan(Person AS p, columns=[_id])"
       ])
     }))

@@ -82,7 +82,8 @@ export const rescan = (
     : new LogicalPlan.HyperedgeScan({ ...fields, binaryOnly: plan.binaryOnly }, unchecked)
 }
 
-const expandFields = (plan: LogicalPlan.Expand) => ({
+/** The fields of an Expand other than its input. */
+export const expandFields = (plan: LogicalPlan.Expand) => ({
   direction: plan.direction,
   minHops: plan.minHops,
   maxHops: plan.maxHops,
@@ -90,17 +91,22 @@ const expandFields = (plan: LogicalPlan.Expand) => ({
   ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
   ...(plan.to === undefined ? {} : { to: plan.to }),
   ...(plan.alias === undefined ? {} : { alias: plan.alias }),
-  ...(plan.edgeAlias === undefined ? {} : { edgeAlias: plan.edgeAlias })
+  ...(plan.edgeAlias === undefined ? {} : { edgeAlias: plan.edgeAlias }),
+  ...(plan.targetColumns === undefined ? {} : { targetColumns: plan.targetColumns }),
+  ...(plan.edgeColumns === undefined ? {} : { edgeColumns: plan.edgeColumns })
 })
 
-const roleExpandFields = (plan: LogicalPlan.RoleExpand) => ({
+/** The fields of a RoleExpand other than its input. */
+export const roleExpandFields = (plan: LogicalPlan.RoleExpand) => ({
   toRole: plan.toRole,
   optional: plan.optional,
   ...(plan.edgeLabel === undefined ? {} : { edgeLabel: plan.edgeLabel }),
   ...(plan.fromRole === undefined ? {} : { fromRole: plan.fromRole }),
   ...(plan.to === undefined ? {} : { to: plan.to }),
   ...(plan.alias === undefined ? {} : { alias: plan.alias }),
-  ...(plan.edgeAlias === undefined ? {} : { edgeAlias: plan.edgeAlias })
+  ...(plan.edgeAlias === undefined ? {} : { edgeAlias: plan.edgeAlias }),
+  ...(plan.targetColumns === undefined ? {} : { targetColumns: plan.targetColumns }),
+  ...(plan.edgeColumns === undefined ? {} : { edgeColumns: plan.edgeColumns })
 })
 
 /** An empty relation with the schema of `input`: `Limit(0)` over it (a zero limit never pulls its input). */
