@@ -148,7 +148,9 @@ export class AdjacencyExpandExec extends Schema.TaggedClass<AdjacencyExpandExec>
   edgeColumns: Schema.Array(ScanColumn),
   minHops: Schema.Int,
   maxHops: Schema.Int,
-  optional: Schema.Boolean
+  optional: Schema.Boolean,
+  /** See {@link RoleExpandExec.predicate}. */
+  predicate: Schema.optional(Expr.Expr)
 }) {}
 
 /**
@@ -171,7 +173,13 @@ export class RoleExpandExec extends Schema.TaggedClass<RoleExpandExec>()("RoleEx
   targetColumns: Schema.Array(ScanColumn),
   edgeQualifier: Schema.optional(Schema.String),
   edgeColumns: Schema.Array(ScanColumn),
-  optional: Schema.Boolean
+  optional: Schema.Boolean,
+  /**
+   * A filter pushed into the expand: a predicate over the target's and edge's columns
+   * only, evaluated on the matches before the input's columns are gathered; matches where
+   * it is not TRUE are dropped. Never set on an optional expand.
+   */
+  predicate: Schema.optional(Expr.Expr)
 }) {}
 
 /**

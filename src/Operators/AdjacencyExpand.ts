@@ -58,7 +58,8 @@ export const execute = (
       index,
       targetKind: "node",
       targetColumns: node.targetColumns,
-      edgeColumns: node.edgeQualifier === undefined ? [] : node.edgeColumns
+      edgeColumns: node.edgeQualifier === undefined ? [] : node.edgeColumns,
+      predicate: node.predicate
     }
     const { maxHops, minHops, optional } = node
     const listCount = lists.length

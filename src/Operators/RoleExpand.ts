@@ -48,7 +48,8 @@ export const execute = (
       index,
       targetKind: node.targetKind,
       targetColumns: node.targetColumns,
-      edgeColumns: node.edgeQualifier === undefined ? [] : node.edgeColumns
+      edgeColumns: node.edgeQualifier === undefined ? [] : node.edgeColumns,
+      predicate: node.predicate
     }
     const { offsets, role, target, targetIsHyperedge } = bindings
     const optional = node.optional

@@ -166,7 +166,8 @@ export const physicalLine = (p: PhysicalPlan.PhysicalPlan): string => {
           ` AS ${p.targetQualifier}`,
           p.edgeQualifier !== undefined && `, edge AS ${p.edgeQualifier}`,
           hops(p.minHops, p.maxHops),
-          p.optional && ", optional"
+          p.optional && ", optional",
+          p.predicate !== undefined && `, where=${Expr.display(p.predicate)}`
         )
       })`
     case "RoleExpandExec":
@@ -179,7 +180,8 @@ export const physicalLine = (p: PhysicalPlan.PhysicalPlan): string => {
           p.toLabel !== undefined && `, to=${p.toLabel}`,
           ` AS ${p.targetQualifier} (${p.targetKind})`,
           p.edgeQualifier !== undefined && `, edge AS ${p.edgeQualifier}`,
-          p.optional && ", optional"
+          p.optional && ", optional",
+          p.predicate !== undefined && `, where=${Expr.display(p.predicate)}`
         )
       })`
     case "ExchangeExec":

@@ -14,6 +14,7 @@ import * as PhysicalPlan from "../Engine/PhysicalPlan.js"
 import type { Catalog } from "../Engine/Storage.js"
 import type { LogicalPlan } from "../Query/LogicalPlan.js"
 import * as Resolver from "../Query/Resolver.js"
+import { conjoin, conjuncts, mayFail } from "./Rules/internal/exprs.js"
 
 const unalias = (e: Expr.Expr): Expr.Expr => (e._tag === "Alias" ? e.operand : e)
 
@@ -37,8 +38,18 @@ const lower = (node: Resolver.Annotated, catalog: Catalog, nextId: () => number)
         ? new PhysicalPlan.NodeScanExec(fields, unchecked)
         : new PhysicalPlan.HyperedgeScanExec({ ...fields, binaryOnly: plan.binaryOnly }, unchecked)
     }
-    case "Filter":
-      return new PhysicalPlan.FilterExec({ id, output, input: input(), predicate: plan.predicate }, unchecked)
+    case "Filter": {
+      const below = node.inputs[0]!
+      const split = below.plan._tag === "Expand" || below.plan._tag === "RoleExpand"
+        ? splitForExpand(plan.predicate, below)
+        : undefined
+      if (split === undefined || split.pushed === undefined) {
+        return new PhysicalPlan.FilterExec({ id, output, input: input(), predicate: plan.predicate }, unchecked)
+      }
+      if (split.kept === undefined) return lowerExpand(below, catalog, id, nextId, split.pushed)
+      const expand = lowerExpand(below, catalog, nextId(), nextId, split.pushed)
+      return new PhysicalPlan.FilterExec({ id, output, input: expand, predicate: split.kept }, unchecked)
+    }
     case "Project":
       return new PhysicalPlan.ProjectExec({ id, output, input: input(), exprs: plan.exprs.map(unalias) }, unchecked)
     case "Rename":
@@ -83,8 +94,52 @@ const lower = (node: Resolver.Annotated, catalog: Catalog, nextId: () => number)
       const right = input(1)
       return new PhysicalPlan.UnionExec({ id, output, inputs: [left, right] }, unchecked)
     }
+    case "Expand":
+    case "RoleExpand":
+      return lowerExpand(node, catalog, id, nextId, undefined)
+    case "WithColumns":
+    case "Distinct":
+      throw new InvalidPlan({
+        reason: "MalformedPlan",
+        detail: `${plan._tag} is not supported by the local physical planner (the plan is not resolved)`
+      })
+  }
+}
+
+/**
+ * Splits a Filter right above a (non-optional) expand: the conjuncts that read only the
+ * expand's new target / edge columns and cannot fail at run time go into the expand
+ * (`pushed`), which evaluates them on the matches before gathering the input's columns;
+ * the rest stay in the Filter (`kept`). An optional expand keeps every conjunct above it
+ * (a pushed predicate would turn dropped matches into NULL-padded rows).
+ */
+const splitForExpand = (
+  predicate: Expr.Expr,
+  expand: Resolver.Annotated
+): { readonly pushed: Expr.Expr | undefined; readonly kept: Expr.Expr | undefined } | undefined => {
+  const plan = expand.plan
+  if ((plan._tag !== "Expand" && plan._tag !== "RoleExpand") || plan.optional) return undefined
+  const inputSchema = expand.inputs[0]!.schema
+  const added = new Set(expand.schema.names.slice(inputSchema.fields.length))
+  const parts = conjuncts(predicate)
+  const pushable = (c: Expr.Expr) =>
+    Expr.columnsOf(c).length > 0 && Expr.columnsOf(c).every((n) => added.has(n)) && !mayFail(c, expand.schema)
+  return { pushed: conjoin(parts.filter(pushable)), kept: conjoin(parts.filter((c) => !pushable(c))) }
+}
+
+/** The Exec of an Expand / RoleExpand node with `id`, evaluating `predicate` (pushed from a Filter) on its matches. */
+const lowerExpand = (
+  node: Resolver.Annotated,
+  catalog: Catalog,
+  id: number,
+  nextId: () => number,
+  predicate: Expr.Expr | undefined
+): PhysicalPlan.PhysicalPlan => {
+  const output = node.schema
+  const plan = node.plan
+  switch (plan._tag) {
     case "Expand": {
-      const child = input()
+      const child = lower(node.inputs[0]!, catalog, nextId)
       const added = output.fields.slice(child.output.fields.length)
       const columnsOf = (q: string | undefined) =>
         added.filter((f) => q !== undefined && f.qualifier === q).map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType }, unchecked))
@@ -102,11 +157,12 @@ const lower = (node: Resolver.Annotated, catalog: Catalog, nextId: () => number)
         edgeColumns: columnsOf(plan.edgeAlias),
         minHops: plan.minHops,
         maxHops: plan.maxHops,
-        optional: plan.optional
+        optional: plan.optional,
+        ...(predicate === undefined ? {} : { predicate })
       }, unchecked)
     }
     case "RoleExpand": {
-      const child = input()
+      const child = lower(node.inputs[0]!, catalog, nextId)
       const added = output.fields.slice(child.output.fields.length)
       const columnsOf = (q: string | undefined) =>
         added.filter((f) => q !== undefined && f.qualifier === q).map((f) => new PhysicalPlan.ScanColumn({ field: f.field, dataType: f.dataType }, unchecked))
@@ -128,15 +184,12 @@ const lower = (node: Resolver.Annotated, catalog: Catalog, nextId: () => number)
         targetColumns: columnsOf(plan.alias),
         ...(plan.edgeAlias === undefined ? {} : { edgeQualifier: plan.edgeAlias }),
         edgeColumns: columnsOf(plan.edgeAlias),
-        optional: plan.optional
+        optional: plan.optional,
+        ...(predicate === undefined ? {} : { predicate })
       }, unchecked)
     }
-    case "WithColumns":
-    case "Distinct":
-      throw new InvalidPlan({
-        reason: "MalformedPlan",
-        detail: `${plan._tag} is not supported by the local physical planner (the plan is not resolved)`
-      })
+    default:
+      throw new Error(`LocalPhysicalPlanner: ${plan._tag} is not an expand`)
   }
 }
 

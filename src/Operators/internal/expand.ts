@@ -2,7 +2,9 @@
  * Shared machinery of the expand operators (AdjacencyExpand, RoleExpand): anchor ids to
  * ordinals, a fixed-capacity buffer of matches (input row, target ordinal, edge ordinal)
  * held in Int32Arrays, and the assembly of an output batch from a buffer (input columns
- * gathered by row index, target and edge columns taken from the graph index by ordinal).
+ * gathered by row index, target and edge columns taken from the graph index by ordinal;
+ * a pushed predicate over the target / edge columns drops matches before the input's
+ * columns are gathered).
  *
  * An operator walks the graph index per input batch in a generator that pushes matches and
  * yields a batch whenever the buffer is full, so the output comes in batches of at most
@@ -12,10 +14,13 @@
  */
 import * as Arrow from "apache-arrow"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import * as Batch from "../../Engine/Batch.js"
+import * as Evaluator from "../../Engine/Evaluator.js"
 import { ExecutionContext, type ExecutionContextService } from "../../Engine/ExecutionContext.js"
 import type { ExecutionError } from "../../Engine/ExecutionError.js"
+import type * as Expr from "../../Engine/Expr.js"
 import * as Column from "../../Engine/Kernels/Column.js"
 import type { ScanColumn } from "../../Engine/PhysicalPlan.js"
 import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
@@ -90,20 +95,59 @@ export interface Assembly {
   readonly targetColumns: ReadonlyArray<ScanColumn>
   /** Edge columns, taken from the hyperedges at the matches' edge ordinals (empty: none). */
   readonly edgeColumns: ReadonlyArray<ScanColumn>
+  /** A predicate over the target and edge columns: only the matches where it is TRUE are kept. */
+  readonly predicate?: Expr.Expr | undefined
+}
+
+/**
+ * The positions of the matches where `predicate` is TRUE, evaluated over the target / edge
+ * columns alone (named as in the output, after the input's `inputCount` columns); all
+ * positions when it holds everywhere (returned as undefined).
+ */
+const selected = (
+  predicate: Expr.Expr,
+  added: ReadonlyArray<Arrow.Data>,
+  schema: Arrow.Schema,
+  inputCount: number,
+  count: number
+): Int32Array | undefined => {
+  const fields = added.map((d, i) => new Arrow.Field(schema.fields[inputCount + i]!.name, d.type, true))
+  const result = Evaluator.evaluateEither(predicate, Batch.make(new Arrow.Schema(fields), [...added], count))
+  // the planner pushes only conjuncts that cannot fail at run time
+  if (Either.isLeft(result)) throw new Error(`expand: pushed predicate failed: ${result.left.message}`)
+  const keep = Batch.maskToIndices(Batch.trueMask(result.right as Arrow.Data<Arrow.Bool>), count)
+  return keep.length === count ? undefined : keep
+}
+
+const gather = (values: Int32Array, at: Int32Array): Int32Array => {
+  const out = new Int32Array(at.length)
+  for (let i = 0; i < at.length; i++) out[i] = values[at[i]!]!
+  return out
 }
 
 /** The output batch of the buffered matches over `input`: input columns, then the target's, then the edge's. */
 export const assemble = (assembly: Assembly, input: Arrow.RecordBatch, matches: Matches): Arrow.RecordBatch => {
-  const { edges, rows, targets } = matches.drain()
+  const drained = matches.drain()
+  let rows = drained.rows
+  const { edges, targets } = drained
   const { index } = assembly
+  const schema = arrowSchema(assembly.output)
+  let added: Array<Arrow.Data> = [
+    ...(assembly.targetKind === "node"
+      ? index.takeNodes(targets, assembly.targetColumns)
+      : index.takeHyperedges(targets, assembly.targetColumns)),
+    ...(assembly.edgeColumns.length > 0 ? index.takeHyperedges(edges, assembly.edgeColumns) : [])
+  ]
+  if (assembly.predicate !== undefined && rows.length > 0) {
+    const keep = selected(assembly.predicate, added, schema, input.numCols, rows.length)
+    if (keep !== undefined) {
+      rows = gather(rows, keep)
+      added = added.map((d) => Batch.takeData(d, keep))
+    }
+  }
   const columns: Array<Arrow.Data> = []
   for (let c = 0; c < input.numCols; c++) columns.push(Batch.takeData(Batch.column(input, c), rows))
-  const taken = assembly.targetKind === "node"
-    ? index.takeNodes(targets, assembly.targetColumns)
-    : index.takeHyperedges(targets, assembly.targetColumns)
-  for (const d of taken) columns.push(d)
-  if (assembly.edgeColumns.length > 0) for (const d of index.takeHyperedges(edges, assembly.edgeColumns)) columns.push(d)
-  const schema = arrowSchema(assembly.output)
+  for (const d of added) columns.push(d)
   const raw = new Arrow.Schema(
     columns.map((d, i) => new Arrow.Field(schema.fields[i]?.name ?? `c${i}`, d.type, true))
   )
