@@ -31,7 +31,9 @@
  *   `edgeAlias` set exactly when edge columns are exposed (single hop and an edge
  *   qualifier: `edgeAs`, else the edge label). Output: input columns, then the target's
  *   (`_id`, `_label`, properties by name; union over all node labels without `to`), then
- *   the edge's (`_id`, `_label`, properties). The anchor becomes the target. Hops must be
+ *   the edge's (`_id`, `_label`, properties); `targetColumns` / `edgeColumns` (set by
+ *   projection pruning) restrict those to the fields listed, and a target or edge whose
+ *   `_id` is not fetched is not bound. The anchor becomes the target. Hops must be
  *   integers 1 <= min <= max (else InvalidExpand), max <= `config.hopCap` (else
  *   HopLimitExceeded); `edgeAs` with hops other than 1 is InvalidExpand; a qualifier already
  *   bound is DuplicateQualifier.

@@ -3,8 +3,8 @@
  * ordinals, a fixed-capacity buffer of matches (input row, target ordinal, edge ordinal)
  * held in Int32Arrays, and the assembly of an output batch from a buffer (input columns
  * gathered by row index, target and edge columns taken from the graph index by ordinal;
- * a pushed predicate over the target / edge columns drops matches before the input's
- * columns are gathered).
+ * with a pushed predicate, the columns it reads are gathered first and the matches it
+ * rejects are dropped before any other column is gathered).
  *
  * An operator walks the graph index per input batch in a generator that pushes matches and
  * yields a batch whenever the buffer is full, so the output comes in batches of at most
@@ -20,7 +20,7 @@ import * as Batch from "../../Engine/Batch.js"
 import * as Evaluator from "../../Engine/Evaluator.js"
 import { ExecutionContext, type ExecutionContextService } from "../../Engine/ExecutionContext.js"
 import type { ExecutionError } from "../../Engine/ExecutionError.js"
-import type * as Expr from "../../Engine/Expr.js"
+import * as Expr from "../../Engine/Expr.js"
 import * as Column from "../../Engine/Kernels/Column.js"
 import type { ScanColumn } from "../../Engine/PhysicalPlan.js"
 import type { PhysicalSchema } from "../../Engine/PhysicalSchema.js"
@@ -99,55 +99,66 @@ export interface Assembly {
   readonly predicate?: Expr.Expr | undefined
 }
 
-/**
- * The positions of the matches where `predicate` is TRUE, evaluated over the target / edge
- * columns alone (named as in the output, after the input's `inputCount` columns); all
- * positions when it holds everywhere (returned as undefined).
- */
-const selected = (
-  predicate: Expr.Expr,
-  added: ReadonlyArray<Arrow.Data>,
-  schema: Arrow.Schema,
-  inputCount: number,
-  count: number
-): Int32Array | undefined => {
-  const fields = added.map((d, i) => new Arrow.Field(schema.fields[inputCount + i]!.name, d.type, true))
-  const result = Evaluator.evaluateEither(predicate, Batch.make(new Arrow.Schema(fields), [...added], count))
-  // the planner pushes only conjuncts that cannot fail at run time
-  if (Either.isLeft(result)) throw new Error(`expand: pushed predicate failed: ${result.left.message}`)
-  const keep = Batch.maskToIndices(Batch.trueMask(result.right as Arrow.Data<Arrow.Bool>), count)
-  return keep.length === count ? undefined : keep
-}
-
 const gather = (values: Int32Array, at: Int32Array): Int32Array => {
   const out = new Int32Array(at.length)
   for (let i = 0; i < at.length; i++) out[i] = values[at[i]!]!
   return out
 }
 
+/** The target columns (`which`) of the matches, taken from the graph index. */
+const takeTargets = (assembly: Assembly, targets: Int32Array, which: ReadonlyArray<ScanColumn>): ReadonlyArray<Arrow.Data> =>
+  which.length === 0
+    ? []
+    : assembly.targetKind === "node"
+    ? assembly.index.takeNodes(targets, which)
+    : assembly.index.takeHyperedges(targets, which)
+
+/** The edge columns (`which`) of the matches, taken from the graph index. */
+const takeEdges = (assembly: Assembly, edges: Int32Array, which: ReadonlyArray<ScanColumn>): ReadonlyArray<Arrow.Data> =>
+  which.length === 0 ? [] : assembly.index.takeHyperedges(edges, which)
+
 /** The output batch of the buffered matches over `input`: input columns, then the target's, then the edge's. */
 export const assemble = (assembly: Assembly, input: Arrow.RecordBatch, matches: Matches): Arrow.RecordBatch => {
   const drained = matches.drain()
-  let rows = drained.rows
-  const { edges, targets } = drained
-  const { index } = assembly
+  let { edges, rows, targets } = drained
   const schema = arrowSchema(assembly.output)
-  let added: Array<Arrow.Data> = [
-    ...(assembly.targetKind === "node"
-      ? index.takeNodes(targets, assembly.targetColumns)
-      : index.takeHyperedges(targets, assembly.targetColumns)),
-    ...(assembly.edgeColumns.length > 0 ? index.takeHyperedges(edges, assembly.edgeColumns) : [])
-  ]
-  if (assembly.predicate !== undefined && rows.length > 0) {
-    const keep = selected(assembly.predicate, added, schema, input.numCols, rows.length)
-    if (keep !== undefined) {
+  const { edgeColumns, predicate, targetColumns } = assembly
+  const inputCount = input.numCols
+  const added: Array<Arrow.Data | undefined> = new Array(targetColumns.length + edgeColumns.length)
+  if (predicate !== undefined && rows.length > 0) {
+    // gather the columns the predicate reads, drop the matches it rejects, then gather the rest
+    const reads = new Set(Expr.columnsOf(predicate))
+    const read = (i: number) => reads.has(schema.fields[inputCount + i]!.name)
+    const tAt = targetColumns.map((_, i) => i).filter(read)
+    const eAt = edgeColumns.map((_, i) => targetColumns.length + i).filter(read)
+    const first = [
+      ...takeTargets(assembly, targets, tAt.map((i) => targetColumns[i]!)),
+      ...takeEdges(assembly, edges, eAt.map((i) => edgeColumns[i - targetColumns.length]!))
+    ]
+    const at = [...tAt, ...eAt]
+    const fields = at.map((i, k) => new Arrow.Field(schema.fields[inputCount + i]!.name, first[k]!.type, true))
+    const result = Evaluator.evaluateEither(predicate, Batch.make(new Arrow.Schema(fields), [...first], rows.length))
+    // the planner pushes only conjuncts that cannot fail at run time
+    if (Either.isLeft(result)) throw new Error(`expand: pushed predicate failed: ${result.left.message}`)
+    const keep = Batch.maskToIndices(Batch.trueMask(result.right as Arrow.Data<Arrow.Bool>), rows.length)
+    const all = keep.length === rows.length
+    if (!all) {
       rows = gather(rows, keep)
-      added = added.map((d) => Batch.takeData(d, keep))
+      targets = gather(targets, keep)
+      edges = gather(edges, keep)
     }
+    at.forEach((i, k) => (added[i] = all ? first[k]! : Batch.takeData(first[k]!, keep)))
   }
+  const tRest = targetColumns.map((_, i) => i).filter((i) => added[i] === undefined)
+  const eRest = edgeColumns.map((_, i) => targetColumns.length + i).filter((i) => added[i] === undefined)
+  const rest = [
+    ...takeTargets(assembly, targets, tRest.map((i) => targetColumns[i]!)),
+    ...takeEdges(assembly, edges, eRest.map((i) => edgeColumns[i - targetColumns.length]!))
+  ]
+  ;[...tRest, ...eRest].forEach((i, k) => (added[i] = rest[k]!))
   const columns: Array<Arrow.Data> = []
-  for (let c = 0; c < input.numCols; c++) columns.push(Batch.takeData(Batch.column(input, c), rows))
-  for (const d of added) columns.push(d)
+  for (let c = 0; c < inputCount; c++) columns.push(Batch.takeData(Batch.column(input, c), rows))
+  for (const d of added) columns.push(d!)
   const raw = new Arrow.Schema(
     columns.map((d, i) => new Arrow.Field(schema.fields[i]?.name ?? `c${i}`, d.type, true))
   )
