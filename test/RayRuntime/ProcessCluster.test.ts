@@ -9,7 +9,6 @@ import { execFileSync } from "node:child_process"
 import * as Arrow from "apache-arrow"
 import { Cause, Effect, Exit, FastCheck as fc, Fiber, Layer, Option, Scope } from "effect"
 import { col, count, lit } from "../../src/Engine/Expr.js"
-import type { GraphInput } from "../../src/Engine/Storage.js"
 import * as LocalRuntime from "../../src/LocalRuntime/LocalRuntime.js"
 import * as Hypergraph from "../../src/Query/Hypergraph.js"
 import { Runtime } from "../../src/Query/Runtime.js"
@@ -21,30 +20,11 @@ import * as RayRuntime from "../../src/RayRuntime/RayRuntime.js"
 import * as InMemoryStorage from "../../src/Storage/InMemoryStorage.js"
 import * as Compare from "../utils/Compare.js"
 import * as Generators from "../utils/Generators.js"
-import { checkCase, localRuntime, type MultiStorage, multiStorage, runStages } from "./helpers.js"
+import { checkCase, smallGraph as graph, localRuntime, type MultiStorage, multiStorage, runStages } from "./helpers.js"
 
 const seed = Number(process.env["GRISM_PROP_SEED"] ?? 20261130)
 const runsPerPartitioning = Number(process.env["GRISM_PROC_RUNS"] ?? 8)
 
-const graph: GraphInput = {
-  nodes: [
-    { id: 1, labels: ["Person"], properties: { name: "Ann", age: 30, city: "Lisboa" } },
-    { id: 2, labels: ["Person"], properties: { name: "Bob", age: 25, city: "Oslo" } },
-    { id: 3, labels: ["Person"], properties: { name: "Cid", age: null, city: "Lisboa" } },
-    { id: 4, labels: ["Person"], properties: { name: "Dan", age: 40, city: "Porto" } },
-    { id: 5, labels: ["Person"], properties: { name: "Eve", age: 25, city: "Oslo" } },
-    { id: 6, labels: ["Person"], properties: { name: "Fay", age: 35, city: "Lisboa" } }
-  ],
-  edges: [
-    { id: 100, label: "KNOWS", source: 1, target: 2 },
-    { id: 101, label: "KNOWS", source: 1, target: 3 },
-    { id: 102, label: "KNOWS", source: 2, target: 3 },
-    { id: 103, label: "KNOWS", source: 3, target: 4 },
-    { id: 104, label: "KNOWS", source: 5, target: 1 },
-    { id: 105, label: "KNOWS", source: 6, target: 1 },
-    { id: 106, label: "KNOWS", source: 6, target: 5 }
-  ]
-}
 // Targets of KNOWS: 2 Oslo, 3 Lisboa, 3 Lisboa, 4 Porto, 1 Lisboa, 1 Lisboa, 5 Oslo.
 const friendsByCity = [["Lisboa", 4n], ["Oslo", 2n], ["Porto", 1n]]
 const friendsQuery = () =>

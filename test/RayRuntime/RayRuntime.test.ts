@@ -17,27 +17,8 @@ import { TaskFailure } from "../../src/RayRuntime/Protocol.js"
 import * as RayRuntime from "../../src/RayRuntime/RayRuntime.js"
 import * as InMemoryStorage from "../../src/Storage/InMemoryStorage.js"
 import * as Compare from "../utils/Compare.js"
-import { checkCase, localRuntime, multiStorage, runStages } from "./helpers.js"
+import { checkCase, smallGraph as graph, localRuntime, multiStorage, runStages } from "./helpers.js"
 
-const graph: GraphInput = {
-  nodes: [
-    { id: 1, labels: ["Person"], properties: { name: "Ann", age: 30, city: "Lisboa" } },
-    { id: 2, labels: ["Person"], properties: { name: "Bob", age: 25, city: "Oslo" } },
-    { id: 3, labels: ["Person"], properties: { name: "Cid", age: null, city: "Lisboa" } },
-    { id: 4, labels: ["Person"], properties: { name: "Dan", age: 40, city: "Porto" } },
-    { id: 5, labels: ["Person"], properties: { name: "Eve", age: 25, city: "Oslo" } },
-    { id: 6, labels: ["Person"], properties: { name: "Fay", age: 35, city: "Lisboa" } }
-  ],
-  edges: [
-    { id: 100, label: "KNOWS", source: 1, target: 2 },
-    { id: 101, label: "KNOWS", source: 1, target: 3 },
-    { id: 102, label: "KNOWS", source: 2, target: 3 },
-    { id: 103, label: "KNOWS", source: 3, target: 4 },
-    { id: 104, label: "KNOWS", source: 5, target: 1 },
-    { id: 105, label: "KNOWS", source: 6, target: 1 },
-    { id: 106, label: "KNOWS", source: 6, target: 5 }
-  ]
-}
 
 const person = () => Hypergraph.nodes("Person", { as: "p" })
 const rows = (table: Arrow.Table) => Compare.tableToRows(table).rows

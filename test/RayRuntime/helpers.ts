@@ -147,3 +147,24 @@ export const runStages = (
     const exit = yield* Effect.exit(RayExecutor.run(stages, { cluster, snapshot, config, metrics, maxAttempts }))
     return { exit, metrics, stages }
   })
+
+/** Six persons in three cities and seven KNOWS edges; the fixture the runtime suites check by hand. */
+export const smallGraph: GraphInput = {
+  nodes: [
+    { id: 1, labels: ["Person"], properties: { name: "Ann", age: 30, city: "Lisboa" } },
+    { id: 2, labels: ["Person"], properties: { name: "Bob", age: 25, city: "Oslo" } },
+    { id: 3, labels: ["Person"], properties: { name: "Cid", age: null, city: "Lisboa" } },
+    { id: 4, labels: ["Person"], properties: { name: "Dan", age: 40, city: "Porto" } },
+    { id: 5, labels: ["Person"], properties: { name: "Eve", age: 25, city: "Oslo" } },
+    { id: 6, labels: ["Person"], properties: { name: "Fay", age: 35, city: "Lisboa" } }
+  ],
+  edges: [
+    { id: 100, label: "KNOWS", source: 1, target: 2 },
+    { id: 101, label: "KNOWS", source: 1, target: 3 },
+    { id: 102, label: "KNOWS", source: 2, target: 3 },
+    { id: 103, label: "KNOWS", source: 3, target: 4 },
+    { id: 104, label: "KNOWS", source: 5, target: 1 },
+    { id: 105, label: "KNOWS", source: 6, target: 1 },
+    { id: 106, label: "KNOWS", source: 6, target: 5 }
+  ]
+}
