@@ -9,10 +9,10 @@ import { fileURLToPath } from "node:url"
 import { Cause, Effect, Exit, Fiber } from "effect"
 import * as RayCluster from "../../src/RayRuntime/RayCluster.js"
 import { type Bridge, BridgeFailure, spawn } from "../../src/RayRuntime/internal/bridge.js"
-import { alive, eventually, exampleGraph, killPid, storageOf } from "./harness.js"
+import { alive, eventually, exampleGraph, killPid, rayPython, storageOf } from "./harness.js"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
-const python = process.env["GRISM_RAY_PYTHON"] ?? `${root}.venv-ray/bin/python`
+const python = rayPython
 const script = `${root}src/RayRuntime/python/bridge.py`
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {

@@ -6,10 +6,7 @@
  * node gives the same answer — the coordinator-owned recovery RAY.md describes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as readline from "node:readline"
-import { fileURLToPath } from "node:url"
 import { Cause, Effect, Exit } from "effect"
 import * as DataType from "../../src/Engine/DataType.js"
 import * as Partitioning from "../../src/Engine/Partitioning.js"
@@ -18,10 +15,8 @@ import * as PhysicalSchema from "../../src/Engine/PhysicalSchema.js"
 import type { GraphInput } from "../../src/Engine/Storage.js"
 import { TaskConfig, TaskFailure, TaskInput, TaskSpec } from "../../src/RayRuntime/Protocol.js"
 import * as Worker from "../../src/RayRuntime/Worker.js"
-import { alive, columnOf, eventually, killPid, type Started, startCluster, storageOf } from "./harness.js"
+import { alive, columnOf, eventually, type MultiNode, type Started, startCluster, startMultiNode, storageOf } from "./harness.js"
 
-const root = fileURLToPath(new URL("../../", import.meta.url))
-const python = process.env["GRISM_RAY_PYTHON"] ?? `${root}.venv-ray/bin/python`
 
 // 3000 people with 120-character names: one scan output is ~400 KB, above Ray's 100 KiB
 // inline limit, so it lives only in the object store of the node that produced it.
@@ -40,19 +35,12 @@ const scanPlan = Worker.encodeTaskPlan(
 const gatherPlan = Worker.encodeTaskPlan(new StageInputExec({ id: 0, output: columns, stage: 0, mode: Partitioning.gather }))
 const config = new TaskConfig({ batchSize: 1024, hopCap: 8, memoryLimit: 1 << 30 })
 
-let multinode: ChildProcess
-let answers: AsyncIterator<string>
-let info: { address: string; nodes: Array<string>; pid: number }
+let multinode: MultiNode | undefined
+let info: MultiNode["info"]
 let cluster: Started
 let snapshot: number
 let tempDir: string | undefined
 const timings: Record<string, number> = {}
-
-const next = async (): Promise<Record<string, unknown>> => {
-  const line = await answers.next()
-  if (line.done) throw new Error("multinode.py ended")
-  return JSON.parse(line.value) as Record<string, unknown>
-}
 
 const task = (stage: number, plan: unknown, inputs: ReadonlyArray<TaskInput> = []) =>
   new TaskSpec({ query: "node-death", stage, plan, partition: 0, attempt: 1, inputs, output: Partitioning.single, snapshot, config })
@@ -67,9 +55,8 @@ const failureOf = <A>(exit: Exit.Exit<A, TaskFailure>): TaskFailure => {
 beforeAll(async () => {
   const started = performance.now()
   tempDir = fs.mkdtempSync("/tmp/grr-mn-")
-  multinode = spawn(python, [`${root}test/ray/multinode.py`, tempDir], { stdio: ["pipe", "pipe", "ignore"] })
-  answers = readline.createInterface({ input: multinode.stdout! })[Symbol.asyncIterator]()
-  info = (await next()) as typeof info
+  multinode = await startMultiNode(tempDir)
+  info = multinode.info
   timings["multinodeStartMs"] = performance.now() - started
   const storage = await storageOf(graph)
   snapshot = await Effect.runPromise(storage.current)
@@ -79,12 +66,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.close()
-  if (multinode?.pid !== undefined) {
-    multinode.stdin!.end() // multinode.py stops its cluster at EOF
-    const exited = await eventually(() => multinode.exitCode !== null || multinode.signalCode !== null, 30_000)
-    if (!exited) killPid(multinode.pid)
-    expect(exited).toBe(true)
-  }
+  if (multinode !== undefined) expect(await multinode.stop()).toBe(true)
   if (tempDir !== undefined) fs.rmSync(tempDir, { recursive: true, force: true })
   console.log("node-death timings (ms):", JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]))))
 })
@@ -105,8 +87,7 @@ describe("RayCluster when a Ray node dies", () => {
     const index = info.nodes.findIndex((id) => id.startsWith(producerNode))
     expect(index).toBeGreaterThanOrEqual(0)
 
-    multinode.stdin!.write(`kill ${index}\n`)
-    expect((await next())["killed"]).toBe(info.nodes[index])
+    expect(await multinode!.kill(index)).toBe(info.nodes[index])
     const killedAt = performance.now()
     const reported = await eventually(async () => (await Effect.runPromise(cluster.cluster.nodeDeaths)).includes(info.nodes[index]!), 20_000, 100)
     timings["nodeDeathReportedMs"] = performance.now() - killedAt

@@ -9,10 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Arrow from "apache-arrow"
-import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as readline from "node:readline"
-import { fileURLToPath } from "node:url"
 import { Cause, Effect, Exit } from "effect"
 import { col, count, max } from "../../src/Engine/Expr.js"
 import type { GraphInput, StorageService } from "../../src/Engine/Storage.js"
@@ -20,10 +17,8 @@ import * as Hypergraph from "../../src/Query/Hypergraph.js"
 import type { ClusterService } from "../../src/RayRuntime/Cluster.js"
 import * as Compare from "../utils/Compare.js"
 import { collectOn, localRuntime, runStages } from "../RayRuntime/helpers.js"
-import { alive, eventually, killPid, type Started, startCluster, storageOf } from "./harness.js"
+import { alive, eventually, type MultiNode, type Started, startCluster, startMultiNode, storageOf } from "./harness.js"
 
-const root = fileURLToPath(new URL("../../", import.meta.url))
-const python = process.env["GRISM_RAY_PYTHON"] ?? `${root}.venv-ray/bin/python`
 const delayMs = 1000
 
 // 4000 people with ~200-character names in 40 groups: grouping by name, each first-stage
@@ -42,26 +37,18 @@ const query = () =>
     .groupBy("p.name")
     .agg({ n: count(), g: max(col("p.group")) })
 
-let multinode: ChildProcess
-let answers: AsyncIterator<string>
-let info: { address: string; nodes: Array<string>; pid: number }
+let multinode: MultiNode | undefined
+let info: MultiNode["info"]
 let ray: Started
 let storage: StorageService
 let tempDir: string | undefined
 const timings: Record<string, number> = {}
 
-const next = async (): Promise<Record<string, unknown>> => {
-  const line = await answers.next()
-  if (line.done) throw new Error("multinode.py ended")
-  return JSON.parse(line.value) as Record<string, unknown>
-}
-
 beforeAll(async () => {
   const started = performance.now()
   tempDir = fs.mkdtempSync("/tmp/grr-mnr-")
-  multinode = spawn(python, [`${root}test/ray/multinode.py`, tempDir], { stdio: ["pipe", "pipe", "ignore"] })
-  answers = readline.createInterface({ input: multinode.stdout! })[Symbol.asyncIterator]()
-  info = (await next()) as typeof info
+  multinode = await startMultiNode(tempDir)
+  info = multinode.info
   timings["multinodeStartMs"] = performance.now() - started
   storage = await storageOf(graph)
   ray = await startCluster(storage, {
@@ -75,12 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ray?.close()
-  if (multinode?.pid !== undefined) {
-    multinode.stdin!.end() // multinode.py stops its cluster at EOF
-    const exited = await eventually(() => multinode.exitCode !== null || multinode.signalCode !== null, 30_000)
-    if (!exited) killPid(multinode.pid)
-    expect(exited).toBe(true)
-  }
+  if (multinode !== undefined) expect(await multinode.stop()).toBe(true)
   if (tempDir !== undefined) fs.rmSync(tempDir, { recursive: true, force: true })
   console.log("node-death runtime timings (ms):", JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]))))
 })
@@ -101,8 +83,7 @@ describe("the distributed runtime when a Ray node dies mid-stage", () => {
       const node = producedOn.get(0)!
       killedIndex = info.nodes.findIndex((id) => id.startsWith(node))
       expect(killedIndex).toBeGreaterThanOrEqual(0)
-      multinode.stdin!.write(`kill ${killedIndex}\n`)
-      expect((await next())["killed"]).toBe(info.nodes[killedIndex])
+      expect(await multinode!.kill(killedIndex)).toBe(info.nodes[killedIndex])
       killedAt = performance.now()
     }
 

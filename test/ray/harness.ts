@@ -1,5 +1,8 @@
 /** Shared helpers of the real-Ray suites: storage of the example graph, a cluster in its own scope, process checks. */
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as readline from "node:readline"
+import { fileURLToPath } from "node:url"
 import * as Arrow from "apache-arrow"
 import { Effect, Exit, Scope } from "effect"
 import { Storage, type StorageService } from "../../src/Engine/Storage.js"
@@ -75,4 +78,42 @@ export const columnOf = (ipc: Uint8Array, name: string): Array<unknown> => {
   const column = table.getChild(name)
   if (column === null) throw new Error(`no column ${name} in ${table.schema.fields.map((f) => f.name).join(", ")}`)
   return [...column].map((v) => (typeof v === "bigint" ? Number(v) : v))
+}
+
+/** The repository root and the venv python the global setup prepared. */
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
+export const rayPython = process.env["GRISM_RAY_PYTHON"] ?? `${repoRoot}.venv-ray/bin/python`
+
+/** A multi-node test Ray (test/ray/multinode.py: a 0-CPU head and two 1-CPU nodes) driven over its stdin/stdout. */
+export interface MultiNode {
+  readonly info: { readonly address: string; readonly nodes: ReadonlyArray<string>; readonly pid: number }
+  /** Kills worker node `index` for real; resolves with the id of the node it killed. */
+  readonly kill: (index: number) => Promise<unknown>
+  /** Stops the cluster (EOF on stdin), SIGKILLs the script if it does not exit within 30 s; resolves whether it exited by itself. */
+  readonly stop: () => Promise<boolean>
+}
+
+/** Starts multinode.py with its temp dir; resolves once the cluster is ready. */
+export const startMultiNode = async (tempDir: string): Promise<MultiNode> => {
+  const child = spawn(rayPython, [`${repoRoot}test/ray/multinode.py`, tempDir], { stdio: ["pipe", "pipe", "ignore"] })
+  const answers = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+  const next = async (): Promise<Record<string, unknown>> => {
+    const line = await answers.next()
+    if (line.done) throw new Error("multinode.py ended")
+    return JSON.parse(line.value) as Record<string, unknown>
+  }
+  const info = (await next()) as unknown as MultiNode["info"]
+  return {
+    info,
+    kill: async (index) => {
+      child.stdin!.write(`kill ${index}\n`)
+      return (await next())["killed"]
+    },
+    stop: async () => {
+      child.stdin!.end() // multinode.py stops its cluster at EOF
+      const exited = await eventually(() => child.exitCode !== null || child.signalCode !== null, 30_000)
+      if (!exited && child.pid !== undefined) killPid(child.pid)
+      return exited
+    }
+  }
 }
