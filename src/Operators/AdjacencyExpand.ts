@@ -12,6 +12,9 @@
  * The walk keeps only its current path (at most `maxHops` levels), so memory stays bounded
  * whatever the number of paths; the output is produced as the consumer pulls it, and a
  * pull returns after at most about a million adjacency entries (so interruption is prompt).
+ * A single hop (the common case) takes a specialised path: a resumable loop over each
+ * anchor's CSR runs writing straight into the match buffers (runs without a label mask or
+ * self-loop skipping are copied in bulk); it finds the same matches in the same order.
  *
  * @since 0.1.0
  */
@@ -42,10 +45,158 @@ const listsOf = (index: GraphIndex, node: AdjacencyExpandExec): { lists: Array<A
   }
 }
 
+/** Why {@link SingleHop.fill} returned. */
+const enum Fill {
+  /** Every row of the batch is done. */
+  Done,
+  /** The match buffer is full. */
+  Full,
+  /** The step budget is spent. */
+  Budget
+}
+
+/** Runs shorter than this are copied entry by entry (a bulk copy costs two subarray views). */
+const BULK = 16
+
+/**
+ * The resumable single-hop walk over one input batch: for each row, the anchor's `out`
+ * (or `in`) run, then for `both` its `in` run without self loops; optional rows without a
+ * match get one `(row, -1, -1)` match. State between calls: the row, which run (`-1` not
+ * started, `0`/`1` walking list 0/1, `2` runs done), the cursor and end in that run.
+ */
+class SingleHop {
+  private row = 0
+  private run = -1
+  private cursor = 0
+  private end = 0
+  private matched = false
+  /** Adjacency entries visited since the last yield (the caller resets it). */
+  steps = 0
+  constructor(
+    private readonly anchors: Int32Array,
+    private readonly first: Adjacency,
+    private readonly second: Adjacency | undefined,
+    private readonly mask: Uint8Array | undefined,
+    private readonly optional: boolean
+  ) {}
+
+  /** Adds matches to `m` until the rows are done, `m` is full, or `budget` steps were taken. */
+  fill(m: Matches, budget: number): Fill {
+    m.reserve()
+    const { anchors, first, mask, optional, second } = this
+    const rowsOut = m.rows
+    const targetsOut = m.targets
+    const edgesOut = m.edges
+    const capacity = m.capacity
+    const n = anchors.length
+    let k = m.count
+    let { cursor, end, matched, row, run, steps } = this
+    let status = Fill.Done
+    outer: while (row < n) {
+      const s = anchors[row]!
+      if (run < 0) {
+        if (s < 0) {
+          run = 2
+        } else {
+          run = 0
+          cursor = first.offsets[s]!
+          end = first.offsets[s + 1]!
+        }
+        matched = false
+      }
+      while (run < 2) {
+        const adjacency = run === 0 ? first : second!
+        const skipSelf = run === 1
+        const neighbours = adjacency.neighbours
+        const edges = adjacency.edges
+        while (cursor < end) {
+          if (k === capacity) {
+            status = Fill.Full
+            break outer
+          }
+          if (steps >= budget) {
+            status = Fill.Budget
+            break outer
+          }
+          let take = end - cursor
+          if (take > capacity - k) take = capacity - k
+          if (take > budget - steps) take = budget - steps
+          const stop = cursor + take
+          if (mask === undefined && !skipSelf && take >= BULK) {
+            targetsOut.set(neighbours.subarray(cursor, stop), k)
+            edgesOut.set(edges.subarray(cursor, stop), k)
+            rowsOut.fill(row, k, k + take)
+            k += take
+            matched = true
+          } else {
+            for (let p = cursor; p < stop; p++) {
+              const next = neighbours[p]!
+              if (skipSelf && next === s) continue
+              if (mask !== undefined && mask[next] === 0) continue
+              rowsOut[k] = row
+              targetsOut[k] = next
+              edgesOut[k] = edges[p]!
+              k++
+              matched = true
+            }
+          }
+          steps += take
+          cursor = stop
+        }
+        if (run === 0 && second !== undefined) {
+          run = 1
+          cursor = second.offsets[s]!
+          end = second.offsets[s + 1]!
+        } else {
+          run = 2
+        }
+      }
+      if (!matched && optional) {
+        if (k === capacity) {
+          status = Fill.Full
+          break
+        }
+        rowsOut[k] = row
+        targetsOut[k] = -1
+        edgesOut[k] = -1
+        k++
+        matched = true
+      }
+      row++
+      run = -1
+    }
+    m.count = k
+    this.row = row
+    this.run = run
+    this.cursor = cursor
+    this.end = end
+    this.matched = matched
+    this.steps = steps
+    return status
+  }
+}
+
 /** Runs the operator over its input stream. */
 export const execute = (
   node: AdjacencyExpandExec,
   input: Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext>
+): Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext> => run(node, input, node.maxHops === 1)
+
+/**
+ * The operator with the general depth-first walk whatever the hop range (no single-hop
+ * path): the reference the specialised paths are tested against.
+ *
+ * @internal
+ */
+export const executeGeneric = (
+  node: AdjacencyExpandExec,
+  input: Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext>
+): Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext> => run(node, input, false)
+
+const run = (
+  node: AdjacencyExpandExec,
+  input: Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext>,
+  singleHop: boolean
 ): Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext> => {
   const anchorAt = node.input.output.indexOf(node.anchorColumn)
   return expandStream(input, (index, context) => {
@@ -62,6 +213,21 @@ export const execute = (
       predicate: node.predicate
     }
     const { maxHops, minHops, optional } = node
+    if (singleHop) {
+      return function*(batch: Arrow.RecordBatch): Generator<Arrow.RecordBatch> {
+        const anchors = anchorOrdinals(Batch.column(batch, anchorAt), index.nodeOrdinals)
+        const walk = new SingleHop(anchors, lists[0]!, lists[1], mask, optional)
+        const matches = new Matches(capacity)
+        for (;;) {
+          const status = walk.fill(matches, STEP_BUDGET)
+          if (status === Fill.Done) break
+          // a full buffer, or a long walk with few matches: hand back what there is (the consumer can interrupt)
+          walk.steps = 0
+          yield assemble(assembly, batch, matches)
+        }
+        if (matches.count > 0) yield assemble(assembly, batch, matches)
+      }
+    }
     const listCount = lists.length
     return function*(batch: Arrow.RecordBatch): Generator<Arrow.RecordBatch> {
       // The current path: level d is at node `at[d]`, walking list `list[d]` from `cursor[d]` to `end[d]`;

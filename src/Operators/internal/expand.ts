@@ -60,14 +60,21 @@ export class Matches {
     this.targets = new Int32Array(capacity)
     this.edges = new Int32Array(capacity)
   }
-  /** Adds a match; returns whether the buffer is now full. */
-  push(row: number, target: number, edge: number): boolean {
+  /**
+   * Makes the arrays writable (new ones after a {@link drain}); a caller that writes
+   * `rows`/`targets`/`edges` directly calls this first, then sets `count`.
+   */
+  reserve(): void {
     if (this.lent) {
       this.rows = new Int32Array(this.capacity)
       this.targets = new Int32Array(this.capacity)
       this.edges = new Int32Array(this.capacity)
       this.lent = false
     }
+  }
+  /** Adds a match; returns whether the buffer is now full. */
+  push(row: number, target: number, edge: number): boolean {
+    if (this.lent) this.reserve()
     const k = this.count++
     this.rows[k] = row
     this.targets[k] = target
@@ -103,6 +110,19 @@ const gather = (values: Int32Array, at: Int32Array): Int32Array => {
   const out = new Int32Array(at.length)
   for (let i = 0; i < at.length; i++) out[i] = values[at[i]!]!
   return out
+}
+
+/**
+ * `rows[0]` when the rows are consecutive (`rows[i] === rows[0] + i`, so the input columns
+ * are a zero-copy slice, or the columns themselves), else `-1`. Rows are never negative.
+ */
+const contiguousFrom = (rows: Int32Array): number => {
+  const n = rows.length
+  if (n === 0) return -1
+  const first = rows[0]!
+  if (first < 0 || rows[n - 1]! !== first + n - 1) return -1
+  for (let i = 1; i < n; i++) if (rows[i]! !== first + i) return -1
+  return first
 }
 
 /** The target columns (`which`) of the matches, taken from the graph index. */
@@ -157,7 +177,17 @@ export const assemble = (assembly: Assembly, input: Arrow.RecordBatch, matches: 
   ]
   ;[...tRest, ...eRest].forEach((i, k) => (added[i] = rest[k]!))
   const columns: Array<Arrow.Data> = []
-  for (let c = 0; c < inputCount; c++) columns.push(Batch.takeData(Batch.column(input, c), rows))
+  const run = contiguousFrom(rows)
+  for (let c = 0; c < inputCount; c++) {
+    const data = Batch.column(input, c)
+    columns.push(
+      run < 0
+        ? Batch.takeData(data, rows)
+        : run === 0 && rows.length === data.length
+        ? data
+        : data.slice(run, rows.length)
+    )
+  }
   for (const d of added) columns.push(d!)
   const raw = new Arrow.Schema(
     columns.map((d, i) => new Arrow.Field(schema.fields[i]?.name ?? `c${i}`, d.type, true))
