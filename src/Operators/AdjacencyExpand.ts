@@ -92,7 +92,73 @@ class SingleHop {
     let k = m.count
     let { cursor, end, matched, row, run, steps } = this
     let status = Fill.Done
+    const firstOffsets = first.offsets
+    const firstNeighbours = first.neighbours
+    const firstEdges = first.edges
+    const secondOffsets = second === undefined ? firstOffsets : second.offsets
+    const secondNeighbours = second === undefined ? firstNeighbours : second.neighbours
+    const secondEdges = second === undefined ? firstEdges : second.edges
+    const both = second !== undefined
     outer: while (row < n) {
+      if (run < 0) {
+        // whole rows whose runs (and an optional NULL match) fit in the buffer and the budget, without bounds checks
+        for (; row < n; row++) {
+          const s = anchors[row]!
+          if (s < 0) {
+            if (!optional) continue
+            if (k === capacity) break
+            rowsOut[k] = row
+            targetsOut[k] = -1
+            edgesOut[k] = -1
+            k++
+            continue
+          }
+          let p = firstOffsets[s]!
+          const e = firstOffsets[s + 1]!
+          let p2 = 0
+          let e2 = 0
+          let length = e - p
+          if (both) {
+            p2 = secondOffsets[s]!
+            e2 = secondOffsets[s + 1]!
+            length += e2 - p2
+          }
+          if (k + length >= capacity || steps + length > budget) break
+          const k0 = k
+          if (mask === undefined && length >= BULK && !both) {
+            targetsOut.set(firstNeighbours.subarray(p, e), k)
+            edgesOut.set(firstEdges.subarray(p, e), k)
+            rowsOut.fill(row, k, k + length)
+            k += length
+          } else {
+            for (; p < e; p++) {
+              const next = firstNeighbours[p]!
+              if (mask !== undefined && mask[next] === 0) continue
+              rowsOut[k] = row
+              targetsOut[k] = next
+              edgesOut[k] = firstEdges[p]!
+              k++
+            }
+            for (; p2 < e2; p2++) {
+              const next = secondNeighbours[p2]!
+              if (next === s || (mask !== undefined && mask[next] === 0)) continue
+              rowsOut[k] = row
+              targetsOut[k] = next
+              edgesOut[k] = secondEdges[p2]!
+              k++
+            }
+          }
+          steps += length
+          if (optional && k === k0) {
+            rowsOut[k] = row
+            targetsOut[k] = -1
+            edgesOut[k] = -1
+            k++
+          }
+        }
+        if (row >= n) break
+      }
+      // one row entry by entry, stopping when the buffer is full or the budget spent, and resuming there
       const s = anchors[row]!
       if (run < 0) {
         if (s < 0) {

@@ -1,0 +1,226 @@
+/**
+ * The single-hop path of AdjacencyExpand against an oracle computed from the edge list and
+ * against the general depth-first walk (`executeGeneric`), on seeded random graphs with
+ * self loops, parallel edges, a hub whose runs are long enough for bulk copies, NULL and
+ * unknown anchors, over every direction, edge label, `to`, optional, and batch sizes.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import type * as Arrow from "apache-arrow"
+import { Effect } from "effect"
+import * as DataType from "../../src/Engine/DataType.js"
+import { AdjacencyExpandExec, type Direction, ScanColumn } from "../../src/Engine/PhysicalPlan.js"
+import type { EdgeInput, GraphInput, NodeInput } from "../../src/Engine/Storage.js"
+import * as AdjacencyExpand from "../../src/Operators/AdjacencyExpand.js"
+import { batchFromRows, fakeStorage, fromBatches, physicalSchema, placeholder, rowsOf, runBatches, testContext } from "../utils/MockSources.js"
+import * as TestIndex from "../utils/reference/GraphIndex.js"
+
+/** A small deterministic generator (LCG), so failures reproduce. */
+const random = (seed: number) => {
+  let state = seed >>> 0
+  return (n: number): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+    return state % n
+  }
+}
+
+const HUB = 1
+
+/**
+ * Nodes 1..n labelled A, B or both; edges labelled X or Y with random ends (self loops and
+ * parallel edges happen), plus 40 X edges out of and 20 into the hub (node 1).
+ */
+const randomGraph = (seed: number, n: number, m: number): GraphInput => {
+  const next = random(seed)
+  const nodes: Array<NodeInput> = []
+  for (let id = 1; id <= n; id++) {
+    const kind = next(3)
+    nodes.push({ id, labels: kind === 0 ? ["A"] : kind === 1 ? ["B"] : ["B", "A"], properties: { v: id * 10 } })
+  }
+  const edges: Array<EdgeInput> = []
+  let id = 1000
+  const add = (source: number, target: number, label: string) => {
+    const e = id++
+    edges.push({ id: e, label, source, target, properties: { w: 2 * e } })
+  }
+  for (let i = 0; i < m; i++) {
+    const source = 1 + next(n)
+    const target = next(5) === 0 ? source : 1 + next(n)
+    add(source, target, next(3) === 0 ? "Y" : "X")
+  }
+  for (let i = 0; i < 40; i++) add(HUB, 1 + next(n), "X")
+  for (let i = 0; i < 20; i++) add(1 + next(n), HUB, "X")
+  add(HUB, HUB, "X")
+  return { nodes, edges }
+}
+
+const inputSchema = physicalSchema([["p._id", DataType.Int64], ["p.row", DataType.Int64]])
+
+/** Anchors: every node, the hub three times, a NULL and an unknown id; `p.row` numbers the rows. */
+const anchorsOf = (n: number): Array<bigint | null> => {
+  const ids: Array<bigint | null> = []
+  for (let id = 1; id <= n; id++) ids.push(BigInt(id))
+  ids.splice(3, 0, BigInt(HUB), null, 999n)
+  ids.push(BigInt(HUB), BigInt(HUB))
+  return ids
+}
+
+const targetColumns = [
+  new ScanColumn({ field: "_id", dataType: DataType.Int64 }),
+  new ScanColumn({ field: "v", dataType: DataType.Int64 })
+]
+const edgeColumns = [
+  new ScanColumn({ field: "_id", dataType: DataType.Int64 }),
+  new ScanColumn({ field: "w", dataType: DataType.Int64 })
+]
+
+interface Case {
+  readonly direction: Direction
+  readonly edgeLabel?: string | undefined
+  readonly toLabel?: string | undefined
+  readonly optional: boolean
+}
+
+const expandNode = (c: Case): AdjacencyExpandExec =>
+  new AdjacencyExpandExec({
+    id: 1,
+    output: physicalSchema([
+      ...inputSchema.fields.map((f) => [f.name, f.dataType] as const),
+      ...targetColumns.map((t) => [`f.${t.field}`, t.dataType] as const),
+      ...edgeColumns.map((e) => [`k.${e.field}`, e.dataType] as const)
+    ]),
+    input: placeholder(inputSchema),
+    anchorColumn: "p._id",
+    ...(c.edgeLabel === undefined ? {} : { edgeLabel: c.edgeLabel }),
+    direction: c.direction,
+    ...(c.toLabel === undefined ? {} : { toLabel: c.toLabel }),
+    targetQualifier: "f",
+    targetColumns,
+    edgeQualifier: "k",
+    edgeColumns,
+    minHops: 1,
+    maxHops: 1,
+    optional: c.optional
+  })
+
+/** The expected rows as "row|anchor>target:edge" strings, from the edge list alone. */
+const oracle = (g: GraphInput, anchors: ReadonlyArray<bigint | null>, c: Case): Array<string> => {
+  const labels = new Map(g.nodes!.map((node) => [BigInt(node.id), node.labels]))
+  const out: Array<string> = []
+  anchors.forEach((a, row) => {
+    const found: Array<string> = []
+    if (a !== null && labels.has(a)) {
+      for (const e of g.edges!) {
+        if (c.edgeLabel !== undefined && e.label !== c.edgeLabel) continue
+        const source = BigInt(e.source)
+        const target = BigInt(e.target)
+        const ends: Array<bigint> = []
+        if ((c.direction === "out" || c.direction === "both") && source === a) ends.push(target)
+        if (c.direction === "in" && target === a) ends.push(source)
+        if (c.direction === "both" && target === a && source !== a) ends.push(source)
+        for (const end of ends) {
+          if (c.toLabel !== undefined && !labels.get(end)!.includes(c.toLabel)) continue
+          found.push(`${row}|${a}>${end}:${e.id}:${Number(end) * 10}:${2 * Number(e.id)}`)
+        }
+      }
+    }
+    if (found.length === 0 && c.optional) found.push(`${row}|${a}>null:null:null:null`)
+    out.push(...found)
+  })
+  return out.sort()
+}
+
+const show = (r: Record<string, unknown>): string =>
+  `${r["p.row"]}|${r["p._id"]}>${r["f._id"]}:${r["k._id"]}:${r["f.v"]}:${r["k.w"]}`
+
+const runWith = (
+  execute: typeof AdjacencyExpand.execute,
+  node: AdjacencyExpandExec,
+  batches: ReadonlyArray<Arrow.RecordBatch>,
+  index: TestIndex.TestIndex,
+  batchSize: number
+) => runBatches(execute(node, fromBatches([...batches])), testContext({ storage: fakeStorage({ index }), batchSize }))
+
+/** The input rows split into batches of `per` rows. */
+const inputBatches = (anchors: ReadonlyArray<bigint | null>, per: number): Array<Arrow.RecordBatch> => {
+  const out: Array<Arrow.RecordBatch> = []
+  for (let i = 0; i < anchors.length; i += per) {
+    out.push(batchFromRows(inputSchema, anchors.slice(i, i + per).map((a, k) => [a, BigInt(i + k)])))
+  }
+  return out
+}
+
+const cases: Array<Case> = []
+for (const direction of ["out", "in", "both"] as const) {
+  for (const edgeLabel of [undefined, "X", "GHOST"]) {
+    for (const toLabel of [undefined, "A"]) {
+      for (const optional of [false, true]) cases.push({ direction, edgeLabel, toLabel, optional })
+    }
+  }
+}
+
+describe("AdjacencyExpandExec single hop", () => {
+  it.effect("matches the oracle and the general walk (same rows in the same order) for every option and batch size", () =>
+    Effect.gen(function*() {
+      for (const seed of [1, 2]) {
+        const g = randomGraph(seed, 30, 80)
+        const index = TestIndex.make(g)
+        const anchors = anchorsOf(30)
+        for (const c of cases) {
+          const expected = oracle(g, anchors, c)
+          for (const batchSize of seed === 1 ? [1, 17, 10_000] : [3, 64, 10_000]) {
+            // input batches of 7 or 1000 rows, alternating over sizes and seeds
+            for (const per of [(batchSize + seed) % 2 === 0 ? 7 : 1000]) {
+              const input = inputBatches(anchors, per)
+              const fast = yield* runWith(AdjacencyExpand.execute, expandNode(c), input, index, batchSize)
+              const generic = yield* runWith(AdjacencyExpand.executeGeneric, expandNode(c), input, index, batchSize)
+              const label = JSON.stringify({ seed, ...c, batchSize, per })
+              for (const b of fast) expect(b.numRows, label).toBeLessThanOrEqual(batchSize)
+              const fastRows = rowsOf(fast).map(show)
+              expect(fastRows.slice().sort(), label).toEqual(expected)
+              expect(fastRows, label).toEqual(rowsOf(generic).map(show))
+            }
+          }
+        }
+      }
+    }), 60_000)
+
+  it.effect("the hub's long run is emitted whole across buffer boundaries (bulk copies), in CSR order", () =>
+    Effect.gen(function*() {
+      const g = randomGraph(3, 30, 0)
+      const index = TestIndex.make(g)
+      const input = inputBatches([BigInt(HUB), BigInt(HUB)], 10)
+      const c: Case = { direction: "out", edgeLabel: "X", optional: false }
+      for (const batchSize of [5, 16, 41, 100]) {
+        const out = yield* runWith(AdjacencyExpand.execute, expandNode(c), input, index, batchSize)
+        const rows = rowsOf(out)
+        // 40 edges to random nodes and the self loop, once per input row, edge ids in order
+        expect(rows.length).toBe(82)
+        const first = rows.filter((r) => r["p.row"] === 0n).map((r) => r["k._id"])
+        const second = rows.filter((r) => r["p.row"] === 1n).map((r) => r["k._id"])
+        const ids = g.edges!.filter((e) => e.source === HUB).map((e) => BigInt(e.id))
+        expect(first).toEqual(ids)
+        expect(second).toEqual(ids)
+        expect(out.every((b) => b.numRows <= batchSize)).toBe(true)
+      }
+    }))
+
+  it.effect("input columns are carried whether the matched rows are the whole batch, a run of it, or scattered", () =>
+    Effect.gen(function*() {
+      // a chain 1 → 2 → 3 → 4: every anchor but the last has exactly one match
+      const chain: GraphInput = {
+        nodes: [1, 2, 3, 4].map((id) => ({ id, labels: ["A"], properties: { v: id * 10 } })),
+        edges: [1, 2, 3].map((s) => ({ id: 100 + s, label: "X", source: s, target: s + 1, properties: { w: s } }))
+      }
+      const index = TestIndex.make(chain)
+      const anchors = [1n, 2n, 3n]
+      const c: Case = { direction: "out", edgeLabel: "X", optional: false }
+      // whole batch matched once each, in order (the input columns are reused), and split over output batches (sliced)
+      for (const batchSize of [1, 2, 3, 10]) {
+        const out = yield* runWith(AdjacencyExpand.execute, expandNode(c), inputBatches(anchors, 3), index, batchSize)
+        expect(rowsOf(out).map(show)).toEqual(["0|1>2:101:20:1", "1|2>3:102:30:2", "2|3>4:103:40:3"])
+      }
+      // scattered: anchors 4 (no match) between matched ones
+      const out = yield* runWith(AdjacencyExpand.execute, expandNode(c), inputBatches([4n, 1n, 4n, 3n], 4), index, 10)
+      expect(rowsOf(out).map(show)).toEqual(["1|1>2:101:20:1", "3|3>4:103:40:3"])
+    }))
+})
