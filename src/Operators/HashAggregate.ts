@@ -21,6 +21,7 @@
  */
 import * as Arrow from "apache-arrow"
 import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Batch from "../Engine/Batch.js"
@@ -85,6 +86,17 @@ export const execute = (
       const valueTypes = specs.map((spec, a) => Aggregates.valueType(spec, argTypes[a]))
       const valueArrow = valueTypes.map((t) => (t === undefined ? undefined : DataType.toArrow(t)))
       const accumulators = specs.map((spec, a) => Aggregates.make(spec, argTypes[a]))
+      // aggregates over the same argument expression share one evaluation per batch
+      const argSlots = specs.map((spec, a) => {
+        const arg = spec.arg
+        if (arg === undefined) return -1
+        for (let b = 0; b < a; b++) {
+          const other = specs[b]!.arg
+          if (other !== undefined && Equal.equals(other, arg)) return b
+        }
+        return a
+      })
+      const stateWidths = specs.map((spec, a) => Aggregates.stateFields(spec, argTypes[a] ?? DataType.Null).length)
       const table = new Aggregates.GroupTable(keyArrow)
       if (keyCount === 0) table.findOrInsert([], new Uint32Array(0), 0)
 
@@ -103,17 +115,30 @@ export const execute = (
           }
           const args: Array<Arrow.Data | undefined> = []
           if (!final) {
+            const evaluated: Array<Arrow.Data | undefined> = []
             for (let a = 0; a < specs.length; a++) {
               const arg = specs[a]!.arg
+              const slot = argSlots[a]!
               if (arg === undefined) {
                 args.push(undefined)
                 continue
               }
-              const data = yield* Evaluator.evaluate(arg, batch)
+              const data = slot < a ? evaluated[slot]! : yield* Evaluator.evaluate(arg, batch)
+              evaluated[a] = data
               const type = valueTypes[a]
               // avg reads Int64 as it is (no Float64 copy of the column)
               const direct = type === undefined || (specs[a]!.fn === "avg" && isInt64(data.type))
-              args.push(direct ? data : canonical(data, type!, valueArrow[a]!))
+              if (direct) {
+                args.push(data)
+                continue
+              }
+              // and one cast per (argument, type)
+              let cast: Arrow.Data | undefined
+              for (let b = slot; b < a && cast === undefined; b++) {
+                const prior = args[b]
+                if (argSlots[b] === slot && prior !== undefined && Arrow.util.compareTypes(prior.type, valueArrow[a]!)) cast = prior
+              }
+              args.push(cast ?? canonical(data, type!, valueArrow[a]!))
             }
           }
           yield* Aggregates.guard(() => {
@@ -123,12 +148,12 @@ export const execute = (
             for (let a = 0; a < specs.length; a++) {
               const acc = accumulators[a]!
               if (final) {
-                const width = Aggregates.stateFields(specs[a]!, argTypes[a] ?? DataType.Null).length
                 const states: Array<Arrow.Data> = []
-                for (let s = 0; s < width; s++) states.push(Batch.column(batch, stateStart[a]! + s))
+                for (let s = 0; s < stateWidths[a]!; s++) states.push(Batch.column(batch, stateStart[a]! + s))
                 acc.merge(groups, states, table.size)
               } else {
-                acc.update(groups, args[a], table.size)
+                // the table gives every row a group (no −1 ids)
+                acc.update(groups, args[a], table.size, true)
               }
             }
           })

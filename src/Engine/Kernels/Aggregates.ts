@@ -123,8 +123,12 @@ export const partialSchema = (node: HashAggregateExec): PhysicalSchema.PhysicalS
 
 /** The per-group state of one aggregate. */
 export interface Accumulator {
-  /** Adds the argument values of a batch (`undefined` for `count(*)`) to groups `groups[i]`; rows with id −1 are skipped. `groupCount` is the number of groups now. */
-  readonly update: (groups: Int32Array, arg: Arrow.Data | undefined, groupCount: number) => void
+  /**
+   * Adds the argument values of a batch (`undefined` for `count(*)`) to groups `groups[i]`;
+   * rows with id −1 are skipped. `groupCount` is the number of groups now. `dense` promises
+   * that no id is negative (it saves a pass over the ids).
+   */
+  readonly update: (groups: Int32Array, arg: Arrow.Data | undefined, groupCount: number, dense?: boolean) => void
   /** Merges partial states (columns as {@link stateFields}) into groups `groups[i]`. */
   readonly merge: (groups: Int32Array, state: ReadonlyArray<Arrow.Data>, groupCount: number) => void
   /** The partial state of groups `[0, groupCount)`. */
@@ -141,6 +145,23 @@ const TWO52 = 4503599627370496
 const growF64 = (a: Float64Array, n: number): Float64Array => {
   if (n <= a.length) return a
   const out = new Float64Array(Math.max(n, a.length * 2, 16))
+  out.set(a)
+  return out
+}
+/** Like growF64, with new slots set to `fill`. */
+const growF64Filled = (a: Float64Array, n: number, fill: number): Float64Array => {
+  if (n <= a.length) return a
+  const out = new Float64Array(Math.max(n, a.length * 2, 16))
+  out.fill(fill, a.length)
+  out.set(a)
+  return out
+}
+/** Grows an array of words whose slots are `fill.length` words each, new slots set to `fill`. */
+const growWords = (a: Int32Array, n: number, fill: ReadonlyArray<number>): Int32Array => {
+  if (n <= a.length) return a
+  const out = new Int32Array(Math.max(n, a.length * 2, 16))
+  const k = fill.length
+  for (let i = a.length; i < out.length; i++) out[i] = fill[i % k]!
   out.set(a)
   return out
 }
@@ -191,6 +212,366 @@ const isValidAt = (validity: Uint8Array | null, i: number): boolean =>
 
 const int64At = (w: Int32Array, i: number): number => w[2 * i + 1]! * TWO32 + (w[2 * i]! >>> 0)
 
+// ---------------------------------------------------------------------------
+// Row kernels: tight loops over typed arrays, monomorphic (one element type each), no
+// allocation, no branch on the group id. The validity bitmap (null = no NULL row) is read
+// a byte (8 rows) at a time: all-NULL bytes are skipped, all-valid bytes run without a
+// per-row test. Ids < 0 (rows to skip) are first routed by {@link routeIds} to a *sink*
+// slot (index `groupCount`, one past the last group) that the accumulator clears after
+// the kernel ran; callers that promise `dense` ids skip that pass.
+// ---------------------------------------------------------------------------
+
+let scratch: Int32Array = new Int32Array(1024)
+
+/**
+ * `groups` itself when `dense` (the caller promises no id is negative), else a copy with
+ * `sink` in place of every negative id (in a shared scratch buffer, valid until the next call).
+ */
+const routeIds = (groups: Int32Array, dense: boolean, sink: number): Int32Array => {
+  if (dense) return groups
+  const n = groups.length
+  if (scratch.length < n) scratch = new Int32Array(Math.max(n, scratch.length * 2))
+  const out = scratch
+  for (let i = 0; i < n; i++) {
+    const g = groups[i]!
+    out[i] = g < 0 ? sink : g
+  }
+  return out.subarray(0, n)
+}
+
+/** Ids with `sink` for NULL rows as well (for the kernels that take no validity). */
+const routeRows = (groups: Int32Array, valid: Uint8Array | null, dense: boolean, sink: number): Int32Array => {
+  if (valid === null) return routeIds(groups, dense, sink)
+  const n = groups.length
+  if (scratch.length < n) scratch = new Int32Array(Math.max(n, scratch.length * 2))
+  const out = scratch
+  for (let i = 0; i < n; i++) {
+    const g = groups[i]!
+    out[i] = g < 0 || ((valid[i >> 3]! >> (i & 7)) & 1) === 0 ? sink : g
+  }
+  return out.subarray(0, n)
+}
+
+/** `counts[g] += 1` per non-NULL row. */
+const countRows = (groups: Int32Array, valid: Uint8Array | null, counts: Float64Array): void => {
+  const n = groups.length
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const g = groups[i]!
+      counts[g]!++
+    }
+    return
+  }
+  for (let base = 0; base < n; base += 8) {
+    const bits = valid[base >> 3]!
+    if (bits === 0) continue
+    const end = base + 8 < n ? base + 8 : n
+    if (bits === 0xff) {
+      for (let i = base; i < end; i++) {
+        const g = groups[i]!
+      counts[g]!++
+      }
+    } else {
+      for (let i = base; i < end; i++) {
+        if (((bits >> (i - base)) & 1) === 0) continue
+        const g = groups[i]!
+      counts[g]!++
+      }
+    }
+  }
+}
+
+/** `sums[g] += v[i]`, `seen[g] = 1` per non-NULL row. */
+const sumF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Array, sums: Float64Array, seen: Uint8Array): void => {
+  const n = groups.length
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const g = groups[i]!
+      sums[g]! += v[i]!
+      seen[g] = 1
+    }
+    return
+  }
+  for (let base = 0; base < n; base += 8) {
+    const bits = valid[base >> 3]!
+    if (bits === 0) continue
+    const end = base + 8 < n ? base + 8 : n
+    if (bits === 0xff) {
+      for (let i = base; i < end; i++) {
+        const g = groups[i]!
+      sums[g]! += v[i]!
+      seen[g] = 1
+      }
+    } else {
+      for (let i = base; i < end; i++) {
+        if (((bits >> (i - base)) & 1) === 0) continue
+        const g = groups[i]!
+      sums[g]! += v[i]!
+      seen[g] = 1
+      }
+    }
+  }
+}
+
+/** `sums[g] += v[i]`, `counts[g] += 1` per non-NULL row. */
+const avgF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Array, sums: Float64Array, counts: Float64Array): void => {
+  const n = groups.length
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const g = groups[i]!
+      sums[g]! += v[i]!
+      counts[g]!++
+    }
+    return
+  }
+  for (let base = 0; base < n; base += 8) {
+    const bits = valid[base >> 3]!
+    if (bits === 0) continue
+    const end = base + 8 < n ? base + 8 : n
+    if (bits === 0xff) {
+      for (let i = base; i < end; i++) {
+        const g = groups[i]!
+      sums[g]! += v[i]!
+      counts[g]!++
+      }
+    } else {
+      for (let i = base; i < end; i++) {
+        if (((bits >> (i - base)) & 1) === 0) continue
+        const g = groups[i]!
+      sums[g]! += v[i]!
+      counts[g]!++
+      }
+    }
+  }
+}
+
+/**
+ * Like {@link avgF64Rows} over Int64 words: each value read as hi · 2^32 + unsigned lo (the
+ * Float64 a cast gives). (2^32 is written as a literal: a module constant is not folded.)
+ */
+const avgI64Rows = (groups: Int32Array, valid: Uint8Array | null, w: Int32Array, sums: Float64Array, counts: Float64Array): void => {
+  const n = groups.length
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const g = groups[i]!
+      sums[g]! += w[2 * i + 1]! * 4294967296 + (w[2 * i]! >>> 0)
+      counts[g]!++
+    }
+    return
+  }
+  for (let base = 0; base < n; base += 8) {
+    const bits = valid[base >> 3]!
+    if (bits === 0) continue
+    const end = base + 8 < n ? base + 8 : n
+    if (bits === 0xff) {
+      for (let i = base; i < end; i++) {
+        const g = groups[i]!
+      sums[g]! += w[2 * i + 1]! * 4294967296 + (w[2 * i]! >>> 0)
+      counts[g]!++
+      }
+    } else {
+      for (let i = base; i < end; i++) {
+        if (((bits >> (i - base)) & 1) === 0) continue
+        const g = groups[i]!
+      sums[g]! += w[2 * i + 1]! * 4294967296 + (w[2 * i]! >>> 0)
+      counts[g]!++
+      }
+    }
+  }
+}
+
+/**
+ * Float64 max (NaN above everything) per non-NULL row. Unseen slots of `best` hold
+ * −Infinity, so a row writes only on an improvement (rare) or a −Infinity value; once a
+ * group's max is NaN nothing replaces it.
+ */
+const maxF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Array, best: Float64Array, seen: Uint8Array): void => {
+  const n = groups.length
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const g = groups[i]!
+      const x = v[i]!
+      const cur = best[g]!
+      if (!(x <= cur)) {
+        if (cur === cur) {
+          best[g] = x
+          seen[g] = 1
+        }
+      } else if (x === -Infinity) {
+        seen[g] = 1
+      }
+    }
+    return
+  }
+  for (let base = 0; base < n; base += 8) {
+    const bits = valid[base >> 3]!
+    if (bits === 0) continue
+    const end = base + 8 < n ? base + 8 : n
+    if (bits === 0xff) {
+      for (let i = base; i < end; i++) {
+        const g = groups[i]!
+      const x = v[i]!
+      const cur = best[g]!
+      if (!(x <= cur)) {
+        if (cur === cur) {
+          best[g] = x
+          seen[g] = 1
+        }
+      } else if (x === -Infinity) {
+        seen[g] = 1
+      }
+      }
+    } else {
+      for (let i = base; i < end; i++) {
+        if (((bits >> (i - base)) & 1) === 0) continue
+        const g = groups[i]!
+      const x = v[i]!
+      const cur = best[g]!
+      if (!(x <= cur)) {
+        if (cur === cur) {
+          best[g] = x
+          seen[g] = 1
+        }
+      } else if (x === -Infinity) {
+        seen[g] = 1
+      }
+      }
+    }
+  }
+}
+
+/**
+ * Float64 min (NaN only when every value is NaN) per non-NULL row. Unseen slots of `best`
+ * hold NaN, which every first value replaces, so a row writes only on an improvement.
+ */
+const minF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Array, best: Float64Array, seen: Uint8Array): void => {
+  const n = groups.length
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const g = groups[i]!
+      const x = v[i]!
+      const cur = best[g]!
+      if (x < cur || cur !== cur) {
+        best[g] = x
+        seen[g] = 1
+      }
+    }
+    return
+  }
+  for (let base = 0; base < n; base += 8) {
+    const bits = valid[base >> 3]!
+    if (bits === 0) continue
+    const end = base + 8 < n ? base + 8 : n
+    if (bits === 0xff) {
+      for (let i = base; i < end; i++) {
+        const g = groups[i]!
+      const x = v[i]!
+      const cur = best[g]!
+      if (x < cur || cur !== cur) {
+        best[g] = x
+        seen[g] = 1
+      }
+      }
+    } else {
+      for (let i = base; i < end; i++) {
+        if (((bits >> (i - base)) & 1) === 0) continue
+        const g = groups[i]!
+      const x = v[i]!
+      const cur = best[g]!
+      if (x < cur || cur !== cur) {
+        best[g] = x
+        seen[g] = 1
+      }
+      }
+    }
+  }
+}
+
+/** Exact Int64 partial sums of the non-NULL rows in [from, to): `lo[g]` += unsigned low word, `hi[g]` += signed high word. */
+const sumI64Rows = (
+  groups: Int32Array,
+  valid: Uint8Array | null,
+  w: Int32Array,
+  from: number,
+  to: number,
+  lo: Float64Array,
+  hi: Float64Array,
+  seen: Uint8Array
+): void => {
+  if (valid === null) {
+    for (let i = from; i < to; i++) {
+      const g = groups[i]!
+      lo[g]! += w[2 * i]! >>> 0
+      hi[g]! += w[2 * i + 1]!
+      seen[g] = 1
+    }
+    return
+  }
+  for (let base = from & ~7; base < to; base += 8) {
+    const bits = valid[base >> 3]!
+    if (bits === 0) continue
+    const start = base < from ? from : base
+    const end = base + 8 < to ? base + 8 : to
+    for (let i = start; i < end; i++) {
+      if (((bits >> (i - base)) & 1) === 0) continue
+      const g = groups[i]!
+      lo[g]! += w[2 * i]! >>> 0
+      hi[g]! += w[2 * i + 1]!
+      seen[g] = 1
+    }
+  }
+}
+
+/**
+ * Int64 max over words; every id is a slot (no NULL rows). Unseen slots hold −2^63, so a
+ * row writes only on an improvement or a −2^63 value.
+ */
+const maxI64Rows = (groups: Int32Array, w: Int32Array, best: Int32Array, seen: Uint8Array): void => {
+  for (let i = 0, n = groups.length; i < n; i++) {
+    const g = groups[i]!
+    const h = w[2 * i + 1]!, l = w[2 * i]!
+    const ch = best[2 * g + 1]!
+    if (h > ch || (h === ch && (l >>> 0) > (best[2 * g]! >>> 0))) {
+      best[2 * g] = l
+      best[2 * g + 1] = h
+      seen[g] = 1
+    } else if (h === -2147483648 && l === 0) {
+      seen[g] = 1
+    }
+  }
+}
+
+/** Int64 min over words, like {@link maxI64Rows} with unseen slots holding 2^63 − 1. */
+const minI64Rows = (groups: Int32Array, w: Int32Array, best: Int32Array, seen: Uint8Array): void => {
+  for (let i = 0, n = groups.length; i < n; i++) {
+    const g = groups[i]!
+    const h = w[2 * i + 1]!, l = w[2 * i]!
+    const ch = best[2 * g + 1]!
+    if (h < ch || (h === ch && (l >>> 0) < (best[2 * g]! >>> 0))) {
+      best[2 * g] = l
+      best[2 * g + 1] = h
+      seen[g] = 1
+    } else if (h === 2147483647 && l === -1) {
+      seen[g] = 1
+    }
+  }
+}
+
+/** Int32 max/min (`sign` 1 for max, −1 for min); every id is a slot (no NULL rows). Unseen slots hold the identity (−2^31 / 2^31 − 1). */
+const extremeI32Rows = (groups: Int32Array, v: Int32Array, sign: number, best: Int32Array, seen: Uint8Array): void => {
+  const identity = sign > 0 ? -2147483648 : 2147483647
+  for (let i = 0, n = groups.length; i < n; i++) {
+    const g = groups[i]!
+    const x = v[i]!
+    if ((x - best[g]!) * sign > 0) {
+      best[g] = x
+      seen[g] = 1
+    } else if (x === identity) {
+      seen[g] = 1
+    }
+  }
+}
+
 const expressionOf = (spec: AggregateSpec): string =>
   spec.arg === undefined ? `${spec.fn}(*)` : Expr.display(new Expr.Aggregate({ fn: spec.fn, arg: spec.arg }))
 
@@ -201,22 +582,11 @@ const expressionOf = (spec: AggregateSpec): string =>
 const count = (): Accumulator => {
   let counts: Float64Array = new Float64Array(16)
   return {
-    update: (groups, arg, groupCount) => {
-      counts = growF64(counts, groupCount)
-      const n = groups.length
-      if (arg === undefined) {
-        for (let i = 0; i < n; i++) {
-          const g = groups[i]!
-          if (g >= 0) counts[g]!++
-        }
-        return
-      }
-      if (arg.typeId === Arrow.Type.Null) return
-      const valid = Column.validity(arg)
-      for (let i = 0; i < n; i++) {
-        const g = groups[i]!
-        if (g >= 0 && isValidAt(valid, i)) counts[g]!++
-      }
+    update: (groups, arg, groupCount, dense = false) => {
+      counts = growF64(counts, groupCount + 1)
+      if (arg !== undefined && arg.typeId === Arrow.Type.Null) return
+      countRows(routeIds(groups, dense, groupCount), arg === undefined ? null : Column.validity(arg), counts)
+      counts[groupCount] = 0
     },
     merge: (groups, [state], groupCount) => {
       counts = growF64(counts, groupCount)
@@ -245,40 +615,47 @@ const sumFloat = (): Accumulator => {
     sums = growF64(sums, n)
     seen = growU8(seen, n)
   }
-  const add = (groups: Int32Array, data: Arrow.Data, groupCount: number) => {
-    ensure(groupCount)
+  const add = (groups: Int32Array, data: Arrow.Data, groupCount: number, dense: boolean) => {
+    ensure(groupCount + 1)
     if (data.typeId === Arrow.Type.Null) return
-    const v = data.values as Float64Array
-    const valid = Column.validity(data)
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i]!
-      if (g >= 0 && isValidAt(valid, i)) {
-        sums[g]! += v[i]!
-        seen[g] = 1
-      }
-    }
+    sumF64Rows(routeIds(groups, dense, groupCount), Column.validity(data), data.values as Float64Array, sums, seen)
+    sums[groupCount] = 0
+    seen[groupCount] = 0
   }
   const result = (groupCount: number) => {
     ensure(groupCount)
     return Column.float64(sums.slice(0, groupCount), seenValidity(seen, groupCount))
   }
   return {
-    update: (groups, arg, groupCount) => add(groups, arg!, groupCount),
-    merge: (groups, [state], groupCount) => add(groups, state!, groupCount),
+    update: (groups, arg, groupCount, dense = false) => add(groups, arg!, groupCount, dense),
+    merge: (groups, [state], groupCount) => add(groups, state!, groupCount, false),
     state: (groupCount) => [result(groupCount)],
     finish: result,
     byteSize: () => sums.byteLength + seen.byteLength
   }
 }
 
+/** Rows an Int64 sum adds between two normalizations (keeps `lo` and `hi` exact, see {@link sumInt64}). */
+const SUM_CHUNK = 1 << 20
+
 /**
  * Exact Int64 sums: per group the sum of the unsigned low halves (`lo`) and of the signed
  * high halves (`hi`) of the values, both exact in a double; the value is `hi · 2^32 + lo`.
+ *
+ * A normalization moves whole multiples of 2^32 from `lo` to `hi` (leaving 0 ≤ lo < 2^32)
+ * and fails when |hi| > 2^52. `update` adds rows without any per-row check and normalizes
+ * every group once per {@link SUM_CHUNK} rows: from a normalized state, 2^20 rows keep
+ * lo < 2^32 + 2^20 · 2^32 < 2^53 and |hi| ≤ 2^52 + 2^20 · 2^31 < 2^53, so both stay exact.
+ * `merge` (whose high words carry wraps of 2^32) checks per row as it adds.
  */
 const sumInt64 = (spec: AggregateSpec): Accumulator => {
   let hi: Float64Array = new Float64Array(16)
   let lo: Float64Array = new Float64Array(16)
   let seen: Uint8Array = new Uint8Array(16)
+  /** Rows added by `update` since every group was last normalized. */
+  let pending = 0
+  /** Whether `merge` ran since then (it leaves lo below 2^52 only). */
+  let merged = false
   const ensure = (n: number) => {
     hi = growF64(hi, n)
     lo = growF64(lo, n)
@@ -291,6 +668,11 @@ const sumInt64 = (spec: AggregateSpec): Accumulator => {
     hi[g]! += carry
     if (hi[g]! > TWO52 || hi[g]! < -TWO52) overflow()
   }
+  const normalizeAll = (groupCount: number) => {
+    for (let g = 0; g < groupCount; g++) if (seen[g] !== 0) normalize(g)
+    pending = 0
+    merged = false
+  }
   const add = (g: number, l: number, h: number) => {
     lo[g]! += l
     hi[g]! += h
@@ -298,19 +680,28 @@ const sumInt64 = (spec: AggregateSpec): Accumulator => {
     if (lo[g]! >= TWO52 || hi[g]! > TWO52 || hi[g]! < -TWO52) normalize(g)
   }
   return {
-    update: (groups, arg, groupCount) => {
-      ensure(groupCount)
+    update: (groups, arg, groupCount, dense = false) => {
+      ensure(groupCount + 1)
       if (arg!.typeId === Arrow.Type.Null) return
       const w = words64(arg!)
+      const routed = routeIds(groups, dense, groupCount)
       const valid = Column.validity(arg!)
-      for (let i = 0; i < groups.length; i++) {
-        const g = groups[i]!
-        if (g >= 0 && isValidAt(valid, i)) add(g, w[2 * i]! >>> 0, w[2 * i + 1]!)
+      const n = routed.length
+      for (let from = 0; from < n;) {
+        if (pending >= SUM_CHUNK || merged) normalizeAll(groupCount)
+        const to = Math.min(n, from + SUM_CHUNK - pending)
+        sumI64Rows(routed, valid, w, from, to, lo, hi, seen)
+        lo[groupCount] = 0
+        hi[groupCount] = 0
+        seen[groupCount] = 0
+        pending += to - from
+        from = to
       }
     },
     merge: (groups, [sum, wraps], groupCount) => {
       ensure(groupCount)
       if (sum!.typeId === Arrow.Type.Null) return
+      if (pending > 0) normalizeAll(groupCount)
       const w = words64(sum!)
       const valid = Column.validity(sum!)
       const nulls = wraps!.typeId === Arrow.Type.Null
@@ -322,6 +713,7 @@ const sumInt64 = (spec: AggregateSpec): Accumulator => {
         const k = nulls || !isValidAt(wvalid, i) ? 0 : int64At(ww, i)
         add(g, w[2 * i]! >>> 0, w[2 * i + 1]! + k * TWO32)
       }
+      merged = true
     },
     state: (groupCount) => {
       ensure(groupCount)
@@ -366,30 +758,16 @@ const avg = (): Accumulator => {
     counts = growF64(counts, n)
   }
   return {
-    update: (groups, arg, groupCount) => {
-      ensure(groupCount)
+    update: (groups, arg, groupCount, dense = false) => {
+      ensure(groupCount + 1)
       if (arg!.typeId === Arrow.Type.Null) return
+      const routed = routeIds(groups, dense, groupCount)
       const valid = Column.validity(arg!)
-      if (arg!.values instanceof BigInt64Array) {
-        // Int64 values read as Numbers (hi · 2^32 + unsigned lo: the same value a cast to Float64 gives)
-        const w = words64(arg!)
-        for (let i = 0; i < groups.length; i++) {
-          const g = groups[i]!
-          if (g >= 0 && isValidAt(valid, i)) {
-            sums[g]! += int64At(w, i)
-            counts[g]!++
-          }
-        }
-        return
-      }
-      const v = arg!.values as Float64Array
-      for (let i = 0; i < groups.length; i++) {
-        const g = groups[i]!
-        if (g >= 0 && isValidAt(valid, i)) {
-          sums[g]! += v[i]!
-          counts[g]!++
-        }
-      }
+      // Int64 values are read from their 32-bit words (no BigInt, no Float64 copy of the column)
+      if (arg!.values instanceof BigInt64Array) avgI64Rows(routed, valid, words64(arg!), sums, counts)
+      else avgF64Rows(routed, valid, arg!.values as Float64Array, sums, counts)
+      sums[groupCount] = 0
+      counts[groupCount] = 0
     },
     merge: (groups, [sum, cnt], groupCount) => {
       ensure(groupCount)
@@ -438,8 +816,12 @@ const minMax = (spec: AggregateSpec, type: DataType.DataType): Accumulator => {
   if (kind === undefined) throw new Error(`Aggregates: ${spec.fn} of ${DataType.display(type)} is not supported`)
   let seen: Uint8Array = new Uint8Array(16)
   // fixed-width values
-  let floats: Float64Array = new Float64Array(16)
-  let words: Int32Array = new Int32Array(16)
+  // unseen Float64 slots hold the identity of the comparison (see maxF64Rows / minF64Rows)
+  const floatFill = isMax ? -Infinity : NaN
+  let floats: Float64Array = new Float64Array(16).fill(floatFill)
+  // unseen Int64 / Int32 slots hold the identity too (see maxI64Rows / extremeI32Rows)
+  const wordFill = kind === "i64" ? (isMax ? [0, -2147483648] : [-1, 2147483647]) : isMax ? [-2147483648] : [2147483647]
+  let words: Int32Array = growWords(new Int32Array(0), 16, wordFill)
   // strings: per group [start, end) into an arena; per batch the best row of each touched group
   let starts: Int32Array = new Int32Array(16)
   let ends: Int32Array = new Int32Array(16)
@@ -450,9 +832,10 @@ const minMax = (spec: AggregateSpec, type: DataType.DataType): Accumulator => {
 
   const ensure = (n: number) => {
     seen = growU8(seen, n)
-    if (kind === "f64") floats = growF64(floats, n)
-    else if (kind === "i64") words = growI32(words, 2 * n)
-    else if (kind === "i32" || kind === "bool") words = growI32(words, n)
+    if (kind === "f64") floats = growF64Filled(floats, n, floatFill)
+    else if (kind === "i64") words = growWords(words, 2 * n, wordFill)
+    else if (kind === "i32") words = growWords(words, n, wordFill)
+    else if (kind === "bool") words = growI32(words, n)
     else if (kind === "utf8") {
       starts = growI32(starts, n)
       ends = growI32(ends, n)
@@ -495,54 +878,41 @@ const minMax = (spec: AggregateSpec, type: DataType.DataType): Accumulator => {
     seen[g] = 1
   }
 
-  const add = (groups: Int32Array, data: Arrow.Data, groupCount: number) => {
-    ensure(groupCount)
+  const add = (groups: Int32Array, data: Arrow.Data, groupCount: number, dense: boolean) => {
+    ensure(groupCount + 1)
     if (data.typeId === Arrow.Type.Null || kind === "null") return
     const valid = Column.validity(data)
     const n = groups.length
+    const sink = groupCount
     switch (kind) {
       case "f64": {
-        const v = data.values as Float64Array
-        for (let i = 0; i < n; i++) {
-          const g = groups[i]!
-          if (g < 0 || !isValidAt(valid, i)) continue
-          const x = v[i]!
-          if (seen[g] === 0) {
-            floats[g] = x
-            seen[g] = 1
-            continue
-          }
-          const cur = floats[g]!
-          const better = isMax ? x > cur || (x !== x && cur === cur) : x < cur || (cur !== cur && x === x)
-          if (better) floats[g] = x
-        }
+        const routed = routeIds(groups, dense, sink)
+        if (isMax) maxF64Rows(routed, valid, data.values as Float64Array, floats, seen)
+        else minF64Rows(routed, valid, data.values as Float64Array, floats, seen)
+        floats[sink] = floatFill
+        seen[sink] = 0
         return
       }
       case "i64": {
-        const w = words64(data)
-        for (let i = 0; i < n; i++) {
-          const g = groups[i]!
-          if (g < 0 || !isValidAt(valid, i)) continue
-          const h = w[2 * i + 1]!, l = w[2 * i]! >>> 0
-          if (seen[g] !== 0) {
-            const ch = words[2 * g + 1]!, cl = words[2 * g]! >>> 0
-            const c = h !== ch ? h - ch : l - cl
-            if (isMax ? c <= 0 : c >= 0) continue
-          }
-          words[2 * g] = l | 0
-          words[2 * g + 1] = h
-          seen[g] = 1
-        }
+        const routed = routeRows(groups, valid, dense, sink)
+        if (isMax) maxI64Rows(routed, words64(data), words, seen)
+        else minI64Rows(routed, words64(data), words, seen)
+        words[2 * sink] = wordFill[0]!
+        words[2 * sink + 1] = wordFill[1]!
+        seen[sink] = 0
         return
       }
       case "i32":
+        extremeI32Rows(routeRows(groups, valid, dense, sink), data.values as Int32Array, isMax ? 1 : -1, words, seen)
+        words[sink] = wordFill[0]!
+        seen[sink] = 0
+        return
       case "bool": {
-        const bits = kind === "bool" ? Column.boolBits(data as Arrow.Data<Arrow.Bool>) : undefined
-        const v = kind === "i32" ? (data.values as Int32Array) : undefined
+        const bits = Column.boolBits(data as Arrow.Data<Arrow.Bool>)
         for (let i = 0; i < n; i++) {
           const g = groups[i]!
           if (g < 0 || !isValidAt(valid, i)) continue
-          const x = bits !== undefined ? (bits[i >> 3]! >> (i & 7)) & 1 : v![i]!
+          const x = (bits[i >> 3]! >> (i & 7)) & 1
           if (seen[g] === 0 || (isMax ? x > words[g]! : x < words[g]!)) {
             words[g] = x
             seen[g] = 1
@@ -613,8 +983,8 @@ const minMax = (spec: AggregateSpec, type: DataType.DataType): Accumulator => {
   }
 
   return {
-    update: (groups, arg, groupCount) => add(groups, arg!, groupCount),
-    merge: (groups, [state], groupCount) => add(groups, state!, groupCount),
+    update: (groups, arg, groupCount, dense = false) => add(groups, arg!, groupCount, dense),
+    merge: (groups, [state], groupCount) => add(groups, state!, groupCount, false),
     state: (groupCount) => [result(groupCount)],
     finish: result,
     byteSize: () =>
