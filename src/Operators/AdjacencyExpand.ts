@@ -58,11 +58,163 @@ const enum Fill {
 /** Runs shorter than this are copied entry by entry (a bulk copy costs two subarray views). */
 const BULK = 16
 
+/** Positions in the state array of the whole-row loops: next row, matches in the buffer, steps taken. */
+const ROW = 0
+const COUNT = 1
+const STEPS = 2
+
+/**
+ * Single hop over one list, whole rows only: from row `state[ROW]`, each row whose run
+ * (and an optional NULL match) fits in the buffer and the step budget adds its matches;
+ * stops at the first row that does not fit (or the last row), updating `state`. Edge
+ * ordinals are read only when `edges` is given; unmasked long runs are copied in bulk.
+ */
+const wholeRowsOne = (
+  anchors: Int32Array,
+  offsets: Int32Array,
+  neighbours: Int32Array,
+  edges: Int32Array | null,
+  mask: Uint8Array | null,
+  optional: boolean,
+  rowsOut: Int32Array,
+  targetsOut: Int32Array,
+  edgesOut: Int32Array,
+  budget: number,
+  state: Int32Array
+): void => {
+  const n = anchors.length
+  const capacity = rowsOut.length
+  let row = state[ROW]!
+  let k = state[COUNT]!
+  let steps = state[STEPS]!
+  for (; row < n; row++) {
+    const s = anchors[row]!
+    if (s < 0) {
+      if (!optional) continue
+      if (k === capacity) break
+      rowsOut[k] = row
+      targetsOut[k] = -1
+      edgesOut[k] = -1
+      k++
+      continue
+    }
+    const e = offsets[s + 1]!
+    let p = offsets[s]!
+    const length = e - p
+    if (k + length >= capacity || steps + length > budget) break
+    const k0 = k
+    if (mask === null && length >= BULK) {
+      targetsOut.set(neighbours.subarray(p, e), k)
+      if (edges !== null) edgesOut.set(edges.subarray(p, e), k)
+      rowsOut.fill(row, k, k + length)
+      k += length
+    } else if (edges !== null) {
+      for (; p < e; p++) {
+        const next = neighbours[p]!
+        if (mask !== null && mask[next] === 0) continue
+        rowsOut[k] = row
+        targetsOut[k] = next
+        edgesOut[k] = edges[p]!
+        k++
+      }
+    } else {
+      for (; p < e; p++) {
+        const next = neighbours[p]!
+        if (mask !== null && mask[next] === 0) continue
+        rowsOut[k] = row
+        targetsOut[k] = next
+        k++
+      }
+    }
+    steps += length
+    if (optional && k === k0) {
+      rowsOut[k] = row
+      targetsOut[k] = -1
+      edgesOut[k] = -1
+      k++
+    }
+  }
+  state[ROW] = row
+  state[COUNT] = k
+  state[STEPS] = steps
+}
+
+/** {@link wholeRowsOne} for `both`: each row's `out` run, then its `in` run without self loops. */
+const wholeRowsBoth = (
+  anchors: Int32Array,
+  out: Adjacency,
+  into: Adjacency,
+  needEdges: boolean,
+  mask: Uint8Array | null,
+  optional: boolean,
+  rowsOut: Int32Array,
+  targetsOut: Int32Array,
+  edgesOut: Int32Array,
+  budget: number,
+  state: Int32Array
+): void => {
+  const n = anchors.length
+  const capacity = rowsOut.length
+  const { edges: outEdges, neighbours: outNeighbours, offsets: outOffsets } = out
+  const { edges: inEdges, neighbours: inNeighbours, offsets: inOffsets } = into
+  let row = state[ROW]!
+  let k = state[COUNT]!
+  let steps = state[STEPS]!
+  for (; row < n; row++) {
+    const s = anchors[row]!
+    if (s < 0) {
+      if (!optional) continue
+      if (k === capacity) break
+      rowsOut[k] = row
+      targetsOut[k] = -1
+      edgesOut[k] = -1
+      k++
+      continue
+    }
+    let p = outOffsets[s]!
+    const e = outOffsets[s + 1]!
+    let q = inOffsets[s]!
+    const f = inOffsets[s + 1]!
+    const length = e - p + f - q
+    if (k + length >= capacity || steps + length > budget) break
+    const k0 = k
+    for (; p < e; p++) {
+      const next = outNeighbours[p]!
+      if (mask !== null && mask[next] === 0) continue
+      rowsOut[k] = row
+      targetsOut[k] = next
+      if (needEdges) edgesOut[k] = outEdges[p]!
+      k++
+    }
+    for (; q < f; q++) {
+      const next = inNeighbours[q]!
+      if (next === s || (mask !== null && mask[next] === 0)) continue
+      rowsOut[k] = row
+      targetsOut[k] = next
+      if (needEdges) edgesOut[k] = inEdges[q]!
+      k++
+    }
+    steps += length
+    if (optional && k === k0) {
+      rowsOut[k] = row
+      targetsOut[k] = -1
+      edgesOut[k] = -1
+      k++
+    }
+  }
+  state[ROW] = row
+  state[COUNT] = k
+  state[STEPS] = steps
+}
+
 /**
  * The resumable single-hop walk over one input batch: for each row, the anchor's `out`
  * (or `in`) run, then for `both` its `in` run without self loops; optional rows without a
- * match get one `(row, -1, -1)` match. State between calls: the row, which run (`-1` not
- * started, `0`/`1` walking list 0/1, `2` runs done), the cursor and end in that run.
+ * match get one `(row, -1, -1)` match. Whole rows that fit go through the check-free
+ * loops above; a row that does not fit is walked entry by entry, stopping when the buffer
+ * is full or the budget spent. State between calls: the row, which run (`-1` not started,
+ * `0`/`1` walking list 0/1, `2` runs done), the cursor and end in that run. Without
+ * `needEdges` the matches' edge ordinals are left unset where possible (nothing reads them).
  */
 class SingleHop {
   private row = 0
@@ -70,20 +222,22 @@ class SingleHop {
   private cursor = 0
   private end = 0
   private matched = false
+  private readonly state = new Int32Array(3)
   /** Adjacency entries visited since the last yield (the caller resets it). */
   steps = 0
   constructor(
     private readonly anchors: Int32Array,
     private readonly first: Adjacency,
     private readonly second: Adjacency | undefined,
-    private readonly mask: Uint8Array | undefined,
-    private readonly optional: boolean
+    private readonly mask: Uint8Array | null,
+    private readonly optional: boolean,
+    private readonly needEdges: boolean
   ) {}
 
   /** Adds matches to `m` until the rows are done, `m` is full, or `budget` steps were taken. */
   fill(m: Matches, budget: number): Fill {
     m.reserve()
-    const { anchors, first, mask, optional, second } = this
+    const { anchors, first, mask, needEdges, optional, second, state } = this
     const rowsOut = m.rows
     const targetsOut = m.targets
     const edgesOut = m.edges
@@ -92,70 +246,19 @@ class SingleHop {
     let k = m.count
     let { cursor, end, matched, row, run, steps } = this
     let status = Fill.Done
-    const firstOffsets = first.offsets
-    const firstNeighbours = first.neighbours
-    const firstEdges = first.edges
-    const secondOffsets = second === undefined ? firstOffsets : second.offsets
-    const secondNeighbours = second === undefined ? firstNeighbours : second.neighbours
-    const secondEdges = second === undefined ? firstEdges : second.edges
-    const both = second !== undefined
     outer: while (row < n) {
       if (run < 0) {
-        // whole rows whose runs (and an optional NULL match) fit in the buffer and the budget, without bounds checks
-        for (; row < n; row++) {
-          const s = anchors[row]!
-          if (s < 0) {
-            if (!optional) continue
-            if (k === capacity) break
-            rowsOut[k] = row
-            targetsOut[k] = -1
-            edgesOut[k] = -1
-            k++
-            continue
-          }
-          let p = firstOffsets[s]!
-          const e = firstOffsets[s + 1]!
-          let p2 = 0
-          let e2 = 0
-          let length = e - p
-          if (both) {
-            p2 = secondOffsets[s]!
-            e2 = secondOffsets[s + 1]!
-            length += e2 - p2
-          }
-          if (k + length >= capacity || steps + length > budget) break
-          const k0 = k
-          if (mask === undefined && length >= BULK && !both) {
-            targetsOut.set(firstNeighbours.subarray(p, e), k)
-            edgesOut.set(firstEdges.subarray(p, e), k)
-            rowsOut.fill(row, k, k + length)
-            k += length
-          } else {
-            for (; p < e; p++) {
-              const next = firstNeighbours[p]!
-              if (mask !== undefined && mask[next] === 0) continue
-              rowsOut[k] = row
-              targetsOut[k] = next
-              edgesOut[k] = firstEdges[p]!
-              k++
-            }
-            for (; p2 < e2; p2++) {
-              const next = secondNeighbours[p2]!
-              if (next === s || (mask !== undefined && mask[next] === 0)) continue
-              rowsOut[k] = row
-              targetsOut[k] = next
-              edgesOut[k] = secondEdges[p2]!
-              k++
-            }
-          }
-          steps += length
-          if (optional && k === k0) {
-            rowsOut[k] = row
-            targetsOut[k] = -1
-            edgesOut[k] = -1
-            k++
-          }
+        state[ROW] = row
+        state[COUNT] = k
+        state[STEPS] = steps
+        if (second === undefined) {
+          wholeRowsOne(anchors, first.offsets, first.neighbours, needEdges ? first.edges : null, mask, optional, rowsOut, targetsOut, edgesOut, budget, state)
+        } else {
+          wholeRowsBoth(anchors, first, second, needEdges, mask, optional, rowsOut, targetsOut, edgesOut, budget, state)
         }
+        row = state[ROW]!
+        k = state[COUNT]!
+        steps = state[STEPS]!
         if (row >= n) break
       }
       // one row entry by entry, stopping when the buffer is full or the budget spent, and resuming there
@@ -188,7 +291,7 @@ class SingleHop {
           if (take > capacity - k) take = capacity - k
           if (take > budget - steps) take = budget - steps
           const stop = cursor + take
-          if (mask === undefined && !skipSelf && take >= BULK) {
+          if (mask === null && !skipSelf && take >= BULK) {
             targetsOut.set(neighbours.subarray(cursor, stop), k)
             edgesOut.set(edges.subarray(cursor, stop), k)
             rowsOut.fill(row, k, k + take)
@@ -198,7 +301,7 @@ class SingleHop {
             for (let p = cursor; p < stop; p++) {
               const next = neighbours[p]!
               if (skipSelf && next === s) continue
-              if (mask !== undefined && mask[next] === 0) continue
+              if (mask !== null && mask[next] === 0) continue
               rowsOut[k] = row
               targetsOut[k] = next
               edgesOut[k] = edges[p]!
@@ -280,9 +383,11 @@ const run = (
     }
     const { maxHops, minHops, optional } = node
     if (singleHop) {
+      // edge ordinals are read only for the edge's columns
+      const needEdges = assembly.edgeColumns.length > 0
       return function*(batch: Arrow.RecordBatch): Generator<Arrow.RecordBatch> {
         const anchors = anchorOrdinals(Batch.column(batch, anchorAt), index.nodeOrdinals)
-        const walk = new SingleHop(anchors, lists[0]!, lists[1], mask, optional)
+        const walk = new SingleHop(anchors, lists[0]!, lists[1], mask ?? null, optional, needEdges)
         const matches = new Matches(capacity)
         for (;;) {
           const status = walk.fill(matches, STEP_BUDGET)
