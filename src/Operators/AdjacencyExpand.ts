@@ -45,6 +45,43 @@ const listsOf = (index: GraphIndex, node: AdjacencyExpandExec): { lists: Array<A
   }
 }
 
+/** The smallest and largest neighbour of each adjacency seen (`[0, -1]` when it has none). */
+const spans = new WeakMap<Adjacency, readonly [number, number]>()
+
+const spanOf = (adjacency: Adjacency): readonly [number, number] => {
+  let span = spans.get(adjacency)
+  if (span === undefined) {
+    const neighbours = adjacency.neighbours
+    let min = 0x7fffffff
+    let max = -1
+    for (let p = 0, n = neighbours.length; p < n; p++) {
+      const v = neighbours[p]!
+      if (v < min) min = v
+      if (v > max) max = v
+    }
+    span = max < 0 ? [0, -1] : [min, max]
+    spans.set(adjacency, span)
+  }
+  return span
+}
+
+/**
+ * The label mask a single hop must test, or `null` when every neighbour in the lists
+ * carries the label anyway (the mask has no zero over the lists' neighbour span: the usual
+ * case of an edge label that always ends at that label), so the test and its random
+ * access can be skipped and unmasked runs copied in bulk.
+ */
+const maskToTest = (lists: ReadonlyArray<Adjacency>, mask: Uint8Array | undefined): Uint8Array | null => {
+  if (mask === undefined) return null
+  for (const adjacency of lists) {
+    const [min, max] = spanOf(adjacency)
+    if (max < min) continue
+    const zero = mask.indexOf(0, min)
+    if (zero >= 0 && zero <= max) return mask
+  }
+  return null
+}
+
 /** Why {@link SingleHop.fill} returned. */
 const enum Fill {
   /** Every row of the batch is done. */
@@ -385,9 +422,10 @@ const run = (
     if (singleHop) {
       // edge ordinals are read only for the edge's columns
       const needEdges = assembly.edgeColumns.length > 0
+      const singleMask = maskToTest(lists, mask)
       return function*(batch: Arrow.RecordBatch): Generator<Arrow.RecordBatch> {
         const anchors = anchorOrdinals(Batch.column(batch, anchorAt), index.nodeOrdinals)
-        const walk = new SingleHop(anchors, lists[0]!, lists[1], mask ?? null, optional, needEdges)
+        const walk = new SingleHop(anchors, lists[0]!, lists[1], singleMask, optional, needEdges)
         const matches = new Matches(capacity)
         for (;;) {
           const status = walk.fill(matches, STEP_BUDGET)
