@@ -282,32 +282,42 @@ export const make = (snapshot: Snapshot): GraphIndex => {
     columns: ReadonlyArray<ScanColumn>
   ): ReadonlyArray<Arrow.Data> => {
     const n = ordinals.length
-    let min = 0x7fffffff
-    let max = -1
-    for (let i = 0; i < n; i++) {
-      const o = ordinals[i]!
-      if (o < 0) continue
-      if (o < min) min = o
-      if (o > max) max = o
-    }
-    // the single chunk holding every (non-negative) ordinal, or -1
+    // the single chunk holding every (non-negative) ordinal, or -1; guessed from the first
+    // ordinal and checked in the same pass that makes the chunk-local ordinals
     let single = -1
-    if (max < 0) single = chunks.length > 0 ? 0 : -1
-    else {
-      const c = chunkOf(starts, min)
-      if (max < starts[c + 1]!) single = c
-    }
     let local: Int32Array | undefined
-    const localOrdinals = (): Int32Array => {
-      if (local !== undefined) return local
-      const start = starts[single]!
-      if (start === 0) return local = ordinals
-      local = new Int32Array(n)
-      for (let i = 0; i < n; i++) {
-        const o = ordinals[i]!
-        local[i] = o < 0 ? -1 : o - start
+    let i = 0
+    while (i < n && ordinals[i]! < 0) i++
+    if (i === n) {
+      single = chunks.length > 0 ? 0 : -1
+      local = ordinals
+    } else {
+      const c = chunkOf(starts, ordinals[i]!)
+      const start = starts[c]!
+      const end = starts[c + 1]!
+      let inside = true
+      if (start === 0) {
+        for (; i < n; i++) {
+          if (ordinals[i]! >= end) {
+            inside = false
+            break
+          }
+        }
+        if (inside) local = ordinals
+      } else {
+        const out = new Int32Array(n)
+        for (let j = 0; j < i; j++) out[j] = -1
+        for (; i < n; i++) {
+          const o = ordinals[i]!
+          if (o < 0) out[i] = -1
+          else if (o < start || o >= end) {
+            inside = false
+            break
+          } else out[i] = o - start
+        }
+        if (inside) local = out
       }
-      return local
+      if (inside) single = c
     }
     return columns.map((c) => {
       if (c.field === "_label" && c.dataType._tag === "String") {
@@ -317,7 +327,7 @@ export const make = (snapshot: Snapshot): GraphIndex => {
         const chunk = chunks[single]!
         const data = memo(cache, `${single}\u0000${c.field}\u0000${DataType.display(c.dataType)}`, () =>
           columnOrNull(chunk, c, column))
-        return Batch.takeData(data, localOrdinals())
+        return Batch.takeData(data, local!)
       }
       const whole = memo(cache, `*\u0000${c.field}\u0000${DataType.display(c.dataType)}`, () =>
         wholeColumn(chunks.map((chunk) => columnOrNull(chunk, c, column)), c.dataType, count))
