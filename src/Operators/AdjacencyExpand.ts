@@ -382,6 +382,148 @@ class SingleHop {
   }
 }
 
+/**
+ * The resumable depth-first walk over one input batch, for any hop range: for each row,
+ * every trail of `minHops..maxHops` edges from its anchor (lists in order, the lists with
+ * `skipSelf` skipping self loops) whose last node passes `mask`; optional rows without a
+ * match get one `(row, -1, -1)` match. The current path is level `d` at node `at[d]`,
+ * walking list `list[d]` from `cursor[d]` to `end[d]`, with `edge[d]` the edge taken from
+ * level d to level d + 1; `d === -2` is a row not started, `-1` a row whose walk is done.
+ */
+class PathWalk {
+  private row = 0
+  private d = -2
+  private matched = false
+  private readonly at: Int32Array
+  private readonly list: Int32Array
+  private readonly cursor: Int32Array
+  private readonly end: Int32Array
+  private readonly edge: Int32Array
+  /** Adjacency entries visited since the last yield (the caller resets it). */
+  steps = 0
+  constructor(
+    private readonly anchors: Int32Array,
+    private readonly lists: ReadonlyArray<Adjacency>,
+    private readonly skipSelf: ReadonlyArray<boolean>,
+    private readonly mask: Uint8Array | null,
+    private readonly minHops: number,
+    private readonly maxHops: number,
+    private readonly optional: boolean
+  ) {
+    this.at = new Int32Array(maxHops)
+    this.list = new Int32Array(maxHops)
+    this.cursor = new Int32Array(maxHops)
+    this.end = new Int32Array(maxHops)
+    this.edge = new Int32Array(maxHops)
+  }
+
+  /** Adds matches to `m` until the rows are done, `m` is full, or `budget` steps were taken. */
+  fill(m: Matches, budget: number): Fill {
+    m.reserve()
+    const { anchors, at, cursor, edge, end, list, lists, mask, maxHops, minHops, optional, skipSelf } = this
+    const rowsOut = m.rows
+    const targetsOut = m.targets
+    const edgesOut = m.edges
+    const capacity = m.capacity
+    const n = anchors.length
+    const listCount = lists.length
+    const first = lists[0]!
+    let k = m.count
+    let { d, matched, row, steps } = this
+    let status = Fill.Done
+    outer: while (row < n) {
+      if (d === -2) {
+        const start = anchors[row]!
+        matched = false
+        if (start >= 0) {
+          d = 0
+          at[0] = start
+          list[0] = 0
+          cursor[0] = first.offsets[start]!
+          end[0] = first.offsets[start + 1]!
+        } else {
+          d = -1
+        }
+      }
+      while (d >= 0) {
+        if (cursor[d]! >= end[d]!) {
+          const l = list[d]! + 1
+          if (l < listCount) {
+            const adjacency = lists[l]!
+            list[d] = l
+            cursor[d] = adjacency.offsets[at[d]!]!
+            end[d] = adjacency.offsets[at[d]! + 1]!
+          } else {
+            d--
+          }
+          continue
+        }
+        if (steps >= budget) {
+          status = Fill.Budget
+          break outer
+        }
+        const l = list[d]!
+        const adjacency = lists[l]!
+        const p = cursor[d]!
+        const next = adjacency.neighbours[p]!
+        const e = adjacency.edges[p]!
+        const length = d + 1
+        const emit = length >= minHops && (mask === null || mask[next] !== 0)
+        if (emit && k === capacity && !(skipSelf[l] && next === at[d])) {
+          // the entry would add a match to a full buffer: resume at it
+          status = Fill.Full
+          break outer
+        }
+        cursor[d] = p + 1
+        steps++
+        if (skipSelf[l] && next === at[d]) continue
+        let used = false
+        for (let j = 0; j < d; j++) {
+          if (edge[j] === e) {
+            used = true
+            break
+          }
+        }
+        if (used) continue
+        edge[d] = e
+        if (emit) {
+          rowsOut[k] = row
+          targetsOut[k] = next
+          edgesOut[k] = e
+          k++
+          matched = true
+        }
+        if (length < maxHops) {
+          d = length
+          at[d] = next
+          list[d] = 0
+          cursor[d] = first.offsets[next]!
+          end[d] = first.offsets[next + 1]!
+        }
+      }
+      if (!matched && optional) {
+        if (k === capacity) {
+          status = Fill.Full
+          break
+        }
+        rowsOut[k] = row
+        targetsOut[k] = -1
+        edgesOut[k] = -1
+        k++
+        matched = true
+      }
+      row++
+      d = -2
+    }
+    m.count = k
+    this.row = row
+    this.d = d
+    this.matched = matched
+    this.steps = steps
+    return status
+  }
+}
+
 /** Runs the operator over its input stream. */
 export const execute = (
   node: AdjacencyExpandExec,
@@ -437,79 +579,15 @@ const run = (
         if (matches.count > 0) yield assemble(assembly, batch, matches)
       }
     }
-    const listCount = lists.length
     return function*(batch: Arrow.RecordBatch): Generator<Arrow.RecordBatch> {
-      // The current path: level d is at node `at[d]`, walking list `list[d]` from `cursor[d]` to `end[d]`;
-      // `edge[d]` is the edge taken from level d to level d + 1.
-      const at = new Int32Array(maxHops)
-      const list = new Int32Array(maxHops)
-      const cursor = new Int32Array(maxHops)
-      const end = new Int32Array(maxHops)
-      const edge = new Int32Array(maxHops)
       const anchors = anchorOrdinals(Batch.column(batch, anchorAt), index.nodeOrdinals)
+      const walk = new PathWalk(anchors, lists, skipSelf, mask ?? null, minHops, maxHops, optional)
       const matches = new Matches(capacity)
-      const rows = batch.numRows
-      let steps = 0
-      for (let r = 0; r < rows; r++) {
-        const start = anchors[r]!
-        let matched = false
-        if (start >= 0) {
-          let d = 0
-          at[0] = start
-          list[0] = 0
-          cursor[0] = lists[0]!.offsets[start]!
-          end[0] = lists[0]!.offsets[start + 1]!
-          while (d >= 0) {
-            if (cursor[d]! >= end[d]!) {
-              const l = list[d]! + 1
-              if (l < listCount) {
-                const adjacency = lists[l]!
-                list[d] = l
-                cursor[d] = adjacency.offsets[at[d]!]!
-                end[d] = adjacency.offsets[at[d]! + 1]!
-              } else {
-                d--
-              }
-              continue
-            }
-            if (++steps === STEP_BUDGET) {
-              // a long walk with few matches: hand back what there is so the consumer can interrupt
-              steps = 0
-              yield assemble(assembly, batch, matches)
-            }
-            const l = list[d]!
-            const adjacency = lists[l]!
-            const p = cursor[d]!
-            cursor[d] = p + 1
-            const next = adjacency.neighbours[p]!
-            if (skipSelf[l] && next === at[d]) continue
-            const e = adjacency.edges[p]!
-            let used = false
-            for (let k = 0; k < d; k++) {
-              if (edge[k] === e) {
-                used = true
-                break
-              }
-            }
-            if (used) continue
-            edge[d] = e
-            const length = d + 1
-            if (length >= minHops && (mask === undefined || mask[next] !== 0)) {
-              matched = true
-              if (matches.push(r, next, e)) yield assemble(assembly, batch, matches)
-            }
-            if (length < maxHops) {
-              d = length
-              at[d] = next
-              list[d] = 0
-              cursor[d] = lists[0]!.offsets[next]!
-              end[d] = lists[0]!.offsets[next + 1]!
-            }
-          }
-        }
-        if (!matched && optional) {
-          if (matches.push(r, -1, -1)) yield assemble(assembly, batch, matches)
-        }
+      for (;;) {
+        const status = walk.fill(matches, STEP_BUDGET)
+        if (status === Fill.Done) break
+        walk.steps = 0
+        yield assemble(assembly, batch, matches)
       }
       if (matches.count > 0) yield assemble(assembly, batch, matches)
     }

@@ -1,8 +1,9 @@
 /**
- * The single-hop path of AdjacencyExpand against an oracle computed from the edge list and
- * against the general depth-first walk (`executeGeneric`), on seeded random graphs with
- * self loops, parallel edges, a hub whose runs are long enough for bulk copies, NULL and
- * unknown anchors, over every direction, edge label, `to`, optional, and batch sizes.
+ * AdjacencyExpand's walks against oracles computed from the edge list alone: the single-hop
+ * path (also against the general depth-first walk, `executeGeneric`) and multi-hop trails,
+ * on seeded random graphs with self loops, parallel edges, a hub whose runs are long
+ * enough for bulk copies, NULL and unknown anchors, over every direction, edge label, `to`,
+ * optional, hop range and several batch sizes.
  */
 import { describe, expect, it } from "@effect/vitest"
 import type * as Arrow from "apache-arrow"
@@ -75,6 +76,8 @@ const edgeColumns = [
 
 interface Case {
   readonly direction: Direction
+  /** The hop range (default `[1, 1]`); other ranges have no edge columns. */
+  readonly hops?: readonly [number, number]
   readonly edgeLabel?: string | undefined
   readonly toLabel?: string | undefined
   readonly optional: boolean
@@ -82,8 +85,10 @@ interface Case {
   readonly withEdges?: boolean
 }
 
-const expandNode = (c: Case): AdjacencyExpandExec =>
-  new AdjacencyExpandExec({
+const expandNode = (c: Case): AdjacencyExpandExec => {
+  const single = c.hops === undefined || c.hops[1] === 1
+  if (!single) return expandPaths(c)
+  return new AdjacencyExpandExec({
     id: 1,
     output: physicalSchema([
       ...inputSchema.fields.map((f) => [f.name, f.dataType] as const),
@@ -103,6 +108,67 @@ const expandNode = (c: Case): AdjacencyExpandExec =>
     maxHops: 1,
     optional: c.optional
   })
+}
+
+/** A multi-hop expand: target columns only. */
+const expandPaths = (c: Case): AdjacencyExpandExec =>
+  new AdjacencyExpandExec({
+    id: 1,
+    output: physicalSchema([
+      ...inputSchema.fields.map((f) => [f.name, f.dataType] as const),
+      ...targetColumns.map((t) => [`f.${t.field}`, t.dataType] as const)
+    ]),
+    input: placeholder(inputSchema),
+    anchorColumn: "p._id",
+    ...(c.edgeLabel === undefined ? {} : { edgeLabel: c.edgeLabel }),
+    direction: c.direction,
+    ...(c.toLabel === undefined ? {} : { toLabel: c.toLabel }),
+    targetQualifier: "f",
+    targetColumns,
+    edgeColumns: [],
+    minHops: c.hops![0],
+    maxHops: c.hops![1],
+    optional: c.optional
+  })
+
+/**
+ * The expected rows of a multi-hop expand as "row|anchor>target:v" strings: every trail
+ * (no edge twice) of `hops[0]..hops[1]` edges, enumerated recursively over the edge list.
+ */
+const pathOracle = (g: GraphInput, anchors: ReadonlyArray<bigint | null>, c: Case): Array<string> => {
+  const labels = new Map(g.nodes!.map((node) => [BigInt(node.id), node.labels]))
+  const [min, max] = c.hops!
+  const stepsFrom = (at: bigint): Array<readonly [number, bigint]> => {
+    const out: Array<readonly [number, bigint]> = []
+    for (const e of g.edges!) {
+      if (c.edgeLabel !== undefined && e.label !== c.edgeLabel) continue
+      const source = BigInt(e.source)
+      const target = BigInt(e.target)
+      if ((c.direction === "out" || c.direction === "both") && source === at) out.push([Number(e.id), target])
+      if (c.direction === "in" && target === at) out.push([Number(e.id), source])
+      if (c.direction === "both" && target === at && source !== at) out.push([Number(e.id), source])
+    }
+    return out
+  }
+  const out: Array<string> = []
+  anchors.forEach((a, row) => {
+    const found: Array<string> = []
+    const walk = (at: bigint, used: ReadonlyArray<number>) => {
+      for (const [e, next] of stepsFrom(at)) {
+        if (used.includes(e)) continue
+        const length = used.length + 1
+        if (length >= min && (c.toLabel === undefined || labels.get(next)!.includes(c.toLabel))) {
+          found.push(`${row}|${a}>${next}:${Number(next) * 10}`)
+        }
+        if (length < max) walk(next, [...used, e])
+      }
+    }
+    if (a !== null && labels.has(a)) walk(a, [])
+    if (found.length === 0 && c.optional) found.push(`${row}|${a}>null:null`)
+    out.push(...found)
+  })
+  return out.sort()
+}
 
 /** The expected rows as "row|anchor>target:edge" strings, from the edge list alone. */
 const oracle = (g: GraphInput, anchors: ReadonlyArray<bigint | null>, c: Case): Array<string> => {
@@ -264,4 +330,34 @@ describe("AdjacencyExpandExec single hop", () => {
       const out = yield* runWith(AdjacencyExpand.execute, expandNode(c), inputBatches([4n, 1n, 4n, 3n], 4), index, 10)
       expect(rowsOf(out).map(show)).toEqual(["1|1>2:101:20:1", "3|3>4:103:40:3"])
     }))
+})
+
+describe("AdjacencyExpandExec multi-hop trails", () => {
+  it.effect("every trail of the hop range, for every direction, `to`, optional and batch size", () =>
+    Effect.gen(function*() {
+      for (const seed of [4, 5]) {
+        const g = randomGraph(seed, 8, 14)
+        // drop the hub's many edges: trails from it would explode; keep a few
+        const small: GraphInput = { nodes: g.nodes!, edges: g.edges!.filter((e) => Number(e.id) < 1014 + 4) }
+        const index = TestIndex.make(small)
+        const anchors = anchorsOf(8)
+        for (const direction of ["out", "in", "both"] as const) {
+          for (const hops of [[1, 2], [2, 2], [1, 3], [2, 4], [3, 3]] as const) {
+            for (const toLabel of [undefined, "A"]) {
+              for (const optional of [false, true]) {
+                const c: Case = { direction, edgeLabel: seed === 4 ? undefined : "X", toLabel, optional, hops }
+                const expected = pathOracle(small, anchors, c)
+                for (const batchSize of seed === 4 ? [2, 1000] : [5, 1000]) {
+                  const out = yield* runWith(AdjacencyExpand.execute, expandNode(c), inputBatches(anchors, 5), index, batchSize)
+                  const label = JSON.stringify({ seed, ...c, batchSize })
+                  for (const b of out) expect(b.numRows, label).toBeLessThanOrEqual(batchSize)
+                  const rows = rowsOf(out).map((r) => `${r["p.row"]}|${r["p._id"]}>${r["f._id"]}:${r["f.v"]}`)
+                  expect(rows.sort(), label).toEqual(expected)
+                }
+              }
+            }
+          }
+        }
+      }
+    }), 60_000)
 })
