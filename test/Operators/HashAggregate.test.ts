@@ -194,6 +194,29 @@ describe("HashAggregateExec single mode", () => {
       expect(z["lf"]).toEqual([2])
     }))
 
+  it.effect("aggregates over equal computed arguments share one evaluation; a different argument is not shared", () =>
+    Effect.gen(function*() {
+      const twice = () => Expr.col("i").mul(Expr.lit(2n))
+      const on = (name: string, fn: Expr.AggregateFn, arg: Expr.Expr, dataType: DataType.DataType) =>
+        new AggregateSpec({ name, fn, arg, dataType })
+      const node = singleNode(["k"], [
+        on("c2", "count", twice(), D.Int64),
+        on("s2", "sum", twice(), D.Int64),
+        on("min2", "min", twice(), D.Int64),
+        on("max2", "max", twice(), D.Int64),
+        on("a2", "avg", twice(), D.Float64),
+        on("s3", "sum", Expr.col("i").mul(Expr.lit(3n)), D.Int64),
+        on("af", "avg", Expr.col("i").mul(Expr.lit(2.5)), D.Float64),
+        on("mf", "max", Expr.col("i").mul(Expr.lit(2.5)), D.Float64)
+      ])
+      const out = plainRows(yield* run(node, [batchOf(rows.slice(0, 4)), batchOf(rows.slice(4))]))
+      const byKey = new Map(out.map((r) => [r["k"], r]))
+      // i per key: a → 1, NULL, 1; b → 5, −3; NULL → 7, NULL
+      expect(byKey.get("a")).toEqual({ k: "a", c2: 2n, s2: 4n, min2: 2n, max2: 2n, a2: 2, s3: 6n, af: 2.5, mf: 2.5 })
+      expect(byKey.get("b")).toEqual({ k: "b", c2: 2n, s2: 4n, min2: -6n, max2: 10n, a2: 2, s3: 6n, af: 2.5, mf: 12.5 })
+      expect(byKey.get(null)).toEqual({ k: null, c2: 1n, s2: 14n, min2: 14n, max2: 14n, a2: 14, s3: 21n, af: 17.5, mf: 17.5 })
+    }))
+
   it.effect("avg of Int64 reads each value as the nearest Float64 (large and negative values, NULLs skipped)", () =>
     Effect.gen(function*() {
       const values = [2n ** 62n + 12345n, null, -(2n ** 60n) - 7n, 9007199254740993n, -1n, null, 3n]
