@@ -104,6 +104,13 @@ export const execute = (
       const held = () => table.byteSize() + accumulators.reduce((n, acc) => n + acc.byteSize(), 0)
       yield* reservation.resize(held())
 
+      // without keys every row is in group 0: one zero-filled id array, reused by every batch
+      let zeroIds = new Int32Array(0)
+      const zeros = (n: number): Int32Array => {
+        if (zeroIds.length < n) zeroIds = new Int32Array(n)
+        return zeroIds.subarray(0, n)
+      }
+
       const consume = (raw: Arrow.RecordBatch) =>
         Effect.gen(function*() {
           const batch = conform(raw, inputSchema, inputPhysical)
@@ -143,7 +150,7 @@ export const execute = (
           }
           yield* Aggregates.guard(() => {
             const groups = keyCount === 0
-              ? table.findOrInsert([], new Uint32Array(0), n)
+              ? zeros(n)
               : table.findOrInsert(Hash.keyViews(keys), Hash.hashColumns(keys, n), n)
             for (let a = 0; a < specs.length; a++) {
               const acc = accumulators[a]!

@@ -585,6 +585,11 @@ const count = (): Accumulator => {
     update: (groups, arg, groupCount, dense = false) => {
       counts = growF64(counts, groupCount + 1)
       if (arg !== undefined && arg.typeId === Arrow.Type.Null) return
+      if (dense && groupCount === 1) {
+        // every id is 0: no pass over the ids
+        counts[0]! += arg === undefined ? groups.length : groups.length - arg.nullCount
+        return
+      }
       countRows(routeIds(groups, dense, groupCount), arg === undefined ? null : Column.validity(arg), counts)
       counts[groupCount] = 0
     },
