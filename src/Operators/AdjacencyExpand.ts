@@ -30,18 +30,15 @@ import { anchorOrdinals, assemble, type Assembly, capacityOf, expandStream, Matc
 /** Adjacency entries visited between two yields at most (bounds the time of one pull; an empty batch is dropped). */
 const STEP_BUDGET = 1 << 20
 
-/** The adjacency lists to walk from a node, in order; `skipSelf[l]`: list `l` skips self loops. */
-const listsOf = (index: GraphIndex, node: AdjacencyExpandExec): { lists: Array<Adjacency>; skipSelf: Array<boolean> } => {
+/** The adjacency lists to walk from a node, in order: `out` or `in`, or for `both` `out` then `in` (where self loops are skipped). */
+const listsOf = (index: GraphIndex, node: AdjacencyExpandExec): Array<Adjacency> => {
   switch (node.direction) {
     case "out":
-      return { lists: [index.adjacency(node.edgeLabel, "out")], skipSelf: [false] }
+      return [index.adjacency(node.edgeLabel, "out")]
     case "in":
-      return { lists: [index.adjacency(node.edgeLabel, "in")], skipSelf: [false] }
+      return [index.adjacency(node.edgeLabel, "in")]
     case "both":
-      return {
-        lists: [index.adjacency(node.edgeLabel, "out"), index.adjacency(node.edgeLabel, "in")],
-        skipSelf: [false, true]
-      }
+      return [index.adjacency(node.edgeLabel, "out"), index.adjacency(node.edgeLabel, "in")]
   }
 }
 
@@ -382,29 +379,158 @@ class SingleHop {
   }
 }
 
+/** Positions in the state array of {@link walkPaths}: row, depth, whether the row matched, steps, matches in the buffer. */
+const P_ROW = 0
+const P_DEPTH = 1
+const P_MATCHED = 2
+const P_STEPS = 3
+const P_COUNT = 4
+
 /**
  * The resumable depth-first walk over one input batch, for any hop range: for each row,
- * every trail of `minHops..maxHops` edges from its anchor (lists in order, the lists with
- * `skipSelf` skipping self loops) whose last node passes `mask`; optional rows without a
- * match get one `(row, -1, -1)` match. The current path is level `d` at node `at[d]`,
- * walking list `list[d]` from `cursor[d]` to `end[d]`, with `edge[d]` the edge taken from
- * level d to level d + 1; `d === -2` is a row not started, `-1` a row whose walk is done.
+ * every trail of `minHops..maxHops` edges from its anchor whose last node passes `mask`,
+ * over list 0, then (`listCount` 2, for `both`) list 1 skipping self loops; optional rows
+ * without a match get one `(row, -1, -1)` match. Adds matches to the output arrays until
+ * the rows are done, the arrays are full, or `budget` steps were taken.
+ *
+ * The current path is level `d` at node `at[d]`, walking list `list[d]` from `cursor[d]`
+ * to `end[d]`, with `edge[d]` the edge taken from level d to level d + 1; depth `-2` is a
+ * row not started, `-1` a row whose walk is done. Everything is passed as typed arrays and
+ * numbers (no objects), so the compiled loop stays valid from one query to the next.
  */
+const walkPaths = (
+  anchors: Int32Array,
+  offsets0: Int32Array,
+  neighbours0: Int32Array,
+  edges0: Int32Array,
+  offsets1: Int32Array,
+  neighbours1: Int32Array,
+  edges1: Int32Array,
+  listCount: number,
+  mask: Uint8Array | null,
+  minHops: number,
+  maxHops: number,
+  optional: boolean,
+  at: Int32Array,
+  list: Int32Array,
+  cursor: Int32Array,
+  end: Int32Array,
+  edge: Int32Array,
+  rowsOut: Int32Array,
+  targetsOut: Int32Array,
+  edgesOut: Int32Array,
+  budget: number,
+  state: Int32Array
+): Fill => {
+  const capacity = rowsOut.length
+  const n = anchors.length
+  let row = state[P_ROW]!
+  let d = state[P_DEPTH]!
+  let matched = state[P_MATCHED] === 1
+  let steps = state[P_STEPS]!
+  let k = state[P_COUNT]!
+  let status = Fill.Done
+  outer: while (row < n) {
+    if (d === -2) {
+      const start = anchors[row]!
+      matched = false
+      if (start >= 0) {
+        d = 0
+        at[0] = start
+        list[0] = 0
+        cursor[0] = offsets0[start]!
+        end[0] = offsets0[start + 1]!
+      } else {
+        d = -1
+      }
+    }
+    while (d >= 0) {
+      if (cursor[d]! >= end[d]!) {
+        if (list[d] === 0 && listCount === 2) {
+          list[d] = 1
+          cursor[d] = offsets1[at[d]!]!
+          end[d] = offsets1[at[d]! + 1]!
+        } else {
+          d--
+        }
+        continue
+      }
+      if (steps >= budget) {
+        status = Fill.Budget
+        break outer
+      }
+      const second = list[d] === 1
+      const p = cursor[d]!
+      const next = second ? neighbours1[p]! : neighbours0[p]!
+      const self = second && next === at[d]
+      const length = d + 1
+      const emit = !self && length >= minHops && (mask === null || mask[next] !== 0)
+      if (emit && k === capacity) {
+        // the entry would add a match to a full buffer: resume at it
+        status = Fill.Full
+        break outer
+      }
+      cursor[d] = p + 1
+      steps++
+      if (self) continue
+      const e = second ? edges1[p]! : edges0[p]!
+      let used = false
+      for (let j = 0; j < d; j++) {
+        if (edge[j] === e) {
+          used = true
+          break
+        }
+      }
+      if (used) continue
+      edge[d] = e
+      if (emit) {
+        rowsOut[k] = row
+        targetsOut[k] = next
+        edgesOut[k] = e
+        k++
+        matched = true
+      }
+      if (length < maxHops) {
+        d = length
+        at[d] = next
+        list[d] = 0
+        cursor[d] = offsets0[next]!
+        end[d] = offsets0[next + 1]!
+      }
+    }
+    if (!matched && optional) {
+      if (k === capacity) {
+        status = Fill.Full
+        break
+      }
+      rowsOut[k] = row
+      targetsOut[k] = -1
+      edgesOut[k] = -1
+      k++
+      matched = true
+    }
+    row++
+    d = -2
+  }
+  state[P_ROW] = row
+  state[P_DEPTH] = d
+  state[P_MATCHED] = matched ? 1 : 0
+  state[P_STEPS] = steps
+  state[P_COUNT] = k
+  return status
+}
+
+/** A {@link walkPaths} over one input batch with its state. */
 class PathWalk {
-  private row = 0
-  private d = -2
-  private matched = false
+  private readonly state = Int32Array.of(0, -2, 0, 0, 0)
   private readonly at: Int32Array
   private readonly list: Int32Array
   private readonly cursor: Int32Array
   private readonly end: Int32Array
   private readonly edge: Int32Array
-  /** Adjacency entries visited since the last yield (the caller resets it). */
-  steps = 0
   constructor(
     private readonly anchors: Int32Array,
     private readonly lists: ReadonlyArray<Adjacency>,
-    private readonly skipSelf: ReadonlyArray<boolean>,
     private readonly mask: Uint8Array | null,
     private readonly minHops: number,
     private readonly maxHops: number,
@@ -417,109 +543,42 @@ class PathWalk {
     this.edge = new Int32Array(maxHops)
   }
 
+  /** Restarts the step budget (after a yield). */
+  resetSteps(): void {
+    this.state[P_STEPS] = 0
+  }
+
   /** Adds matches to `m` until the rows are done, `m` is full, or `budget` steps were taken. */
   fill(m: Matches, budget: number): Fill {
     m.reserve()
-    const { anchors, at, cursor, edge, end, list, lists, mask, maxHops, minHops, optional, skipSelf } = this
-    const rowsOut = m.rows
-    const targetsOut = m.targets
-    const edgesOut = m.edges
-    const capacity = m.capacity
-    const n = anchors.length
-    const listCount = lists.length
-    const first = lists[0]!
-    let k = m.count
-    let { d, matched, row, steps } = this
-    let status = Fill.Done
-    outer: while (row < n) {
-      if (d === -2) {
-        const start = anchors[row]!
-        matched = false
-        if (start >= 0) {
-          d = 0
-          at[0] = start
-          list[0] = 0
-          cursor[0] = first.offsets[start]!
-          end[0] = first.offsets[start + 1]!
-        } else {
-          d = -1
-        }
-      }
-      while (d >= 0) {
-        if (cursor[d]! >= end[d]!) {
-          const l = list[d]! + 1
-          if (l < listCount) {
-            const adjacency = lists[l]!
-            list[d] = l
-            cursor[d] = adjacency.offsets[at[d]!]!
-            end[d] = adjacency.offsets[at[d]! + 1]!
-          } else {
-            d--
-          }
-          continue
-        }
-        if (steps >= budget) {
-          status = Fill.Budget
-          break outer
-        }
-        const l = list[d]!
-        const adjacency = lists[l]!
-        const p = cursor[d]!
-        const next = adjacency.neighbours[p]!
-        const e = adjacency.edges[p]!
-        const length = d + 1
-        const emit = length >= minHops && (mask === null || mask[next] !== 0)
-        if (emit && k === capacity && !(skipSelf[l] && next === at[d])) {
-          // the entry would add a match to a full buffer: resume at it
-          status = Fill.Full
-          break outer
-        }
-        cursor[d] = p + 1
-        steps++
-        if (skipSelf[l] && next === at[d]) continue
-        let used = false
-        for (let j = 0; j < d; j++) {
-          if (edge[j] === e) {
-            used = true
-            break
-          }
-        }
-        if (used) continue
-        edge[d] = e
-        if (emit) {
-          rowsOut[k] = row
-          targetsOut[k] = next
-          edgesOut[k] = e
-          k++
-          matched = true
-        }
-        if (length < maxHops) {
-          d = length
-          at[d] = next
-          list[d] = 0
-          cursor[d] = first.offsets[next]!
-          end[d] = first.offsets[next + 1]!
-        }
-      }
-      if (!matched && optional) {
-        if (k === capacity) {
-          status = Fill.Full
-          break
-        }
-        rowsOut[k] = row
-        targetsOut[k] = -1
-        edgesOut[k] = -1
-        k++
-        matched = true
-      }
-      row++
-      d = -2
-    }
-    m.count = k
-    this.row = row
-    this.d = d
-    this.matched = matched
-    this.steps = steps
+    const first = this.lists[0]!
+    const second = this.lists[1] ?? first
+    this.state[P_COUNT] = m.count
+    const status = walkPaths(
+      this.anchors,
+      first.offsets,
+      first.neighbours,
+      first.edges,
+      second.offsets,
+      second.neighbours,
+      second.edges,
+      this.lists.length,
+      this.mask,
+      this.minHops,
+      this.maxHops,
+      this.optional,
+      this.at,
+      this.list,
+      this.cursor,
+      this.end,
+      this.edge,
+      m.rows,
+      m.targets,
+      m.edges,
+      budget,
+      this.state
+    )
+    m.count = this.state[P_COUNT]!
     return status
   }
 }
@@ -549,7 +608,7 @@ const run = (
   const anchorAt = node.input.output.indexOf(node.anchorColumn)
   return expandStream(input, (index, context) => {
     if (anchorAt < 0) throw new Error(`AdjacencyExpandExec: no anchor column ${node.anchorColumn} in its input`)
-    const { lists, skipSelf } = listsOf(index, node)
+    const lists = listsOf(index, node)
     const mask = node.toLabel === undefined ? undefined : index.nodeLabelMask(node.toLabel)
     const capacity = capacityOf(context)
     const assembly: Assembly = {
@@ -581,12 +640,12 @@ const run = (
     }
     return function*(batch: Arrow.RecordBatch): Generator<Arrow.RecordBatch> {
       const anchors = anchorOrdinals(Batch.column(batch, anchorAt), index.nodeOrdinals)
-      const walk = new PathWalk(anchors, lists, skipSelf, mask ?? null, minHops, maxHops, optional)
+      const walk = new PathWalk(anchors, lists, mask ?? null, minHops, maxHops, optional)
       const matches = new Matches(capacity)
       for (;;) {
         const status = walk.fill(matches, STEP_BUDGET)
         if (status === Fill.Done) break
-        walk.steps = 0
+        walk.resetSteps()
         yield assemble(assembly, batch, matches)
       }
       if (matches.count > 0) yield assemble(assembly, batch, matches)
