@@ -15,7 +15,8 @@
  *
  * With no keys there is exactly one group, even on empty input (count 0, collect [],
  * others NULL); with keys, empty input gives no rows. Output batches have at most
- * `config.batchSize` rows.
+ * `config.batchSize` rows. Aggregates over equal argument expressions share one
+ * evaluation (and one cast) per batch.
  *
  * @since 0.1.0
  */

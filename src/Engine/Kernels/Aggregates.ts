@@ -17,6 +17,10 @@
  * - `collect`: the list of values; `countDistinct` / `collectDistinct`: the list of
  *   distinct values (grouping equality: NaN = NaN, -0.0 = 0.0).
  *
+ * Updates of count, sum, avg and numeric min/max run row kernels: one monomorphic loop per
+ * value type over the group ids and the values' typed arrays (Int64 read as 32-bit words,
+ * never as BigInt), the validity bitmap taken a byte at a time, no allocation per row.
+ *
  * Accumulator methods are synchronous; an Int64 overflow is thrown as a kernel failure
  * (`internal/failure`) carrying `ArithmeticOverflow`.
  *
