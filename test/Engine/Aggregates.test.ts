@@ -185,6 +185,7 @@ describe("Aggregates kernels: hand-computed cases", () => {
     const n = (1 << 20) + 3000
     const big = 2n ** 42n + 12345n
     const values = new BigInt64Array(n)
+    const valid = Column.allocBitmap(n)
     const ids = new Int32Array(n)
     let total0 = 0n
     let total1 = 0n
@@ -192,15 +193,18 @@ describe("Aggregates kernels: hand-computed cases", () => {
       const v = i % 7 === 0 ? -big * 3n : big + BigInt(i)
       values[i] = v
       ids[i] = i % 2
+      // every 13th row is NULL (its slot holds a value that must not count)
+      if (i % 13 === 5) continue
+      Column.setBit(valid, i)
       if (i % 2 === 0) total0 += v
       else total1 += v
     }
-    const data = Column.int64(values)
+    const data = Column.int64(values, valid)
     const out = attempt(() => {
       const acc = Aggregates.make(spec("sum", D.Int64))
-      // uneven batches, one larger than a chunk
-      acc.update(ids.subarray(0, 1000), data.slice(0, 1000), 2, true)
-      acc.update(ids.subarray(1000, n - 5), data.slice(1000, n - 1005), 2, true)
+      // uneven batches, one larger than a chunk; the chunk boundary falls inside a validity byte
+      acc.update(ids.subarray(0, 1003), data.slice(0, 1003), 2, true)
+      acc.update(ids.subarray(1003, n - 5), data.slice(1003, n - 1008), 2, true)
       acc.update(ids.subarray(n - 5), data.slice(n - 5, 5), 2, true)
       return valuesOf(acc.finish(2))
     })

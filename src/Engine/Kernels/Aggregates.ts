@@ -516,6 +516,15 @@ const sumI64Rows = (
     if (bits === 0) continue
     const start = base < from ? from : base
     const end = base + 8 < to ? base + 8 : to
+    if (bits === 0xff) {
+      for (let i = start; i < end; i++) {
+        const g = groups[i]!
+        lo[g]! += w[2 * i]! >>> 0
+        hi[g]! += w[2 * i + 1]!
+        seen[g] = 1
+      }
+      continue
+    }
     for (let i = start; i < end; i++) {
       if (((bits >> (i - base)) & 1) === 0) continue
       const g = groups[i]!
