@@ -32,9 +32,43 @@ export const make = (
   if (columns.length !== schema.fields.length) {
     throw new Error(`Batch.make: ${columns.length} columns for ${schema.fields.length} fields`)
   }
+  const truthful = withColumnTypes(schema, columns)
   return new Arrow.RecordBatch(
-    schema,
-    Arrow.makeData({ type: new Arrow.Struct(schema.fields), length: rows, nullCount: 0, children: [...columns] })
+    truthful,
+    Arrow.makeData({ type: new Arrow.Struct(truthful.fields), length: rows, nullCount: 0, children: [...columns] })
+  )
+}
+
+/** The schema with each field whose column is dictionary-encoded, or no longer is, retyped to its column's type. */
+const withColumnTypes = (schema: Arrow.Schema, columns: ReadonlyArray<Arrow.Data>): Arrow.Schema => {
+  const fields = schema.fields
+  let out: Array<Arrow.Field> | undefined
+  for (let c = 0; c < columns.length; c++) {
+    const field = fields[c]!
+    const data = columns[c]!
+    if (field.typeId === data.typeId) {
+      if (data.typeId !== Arrow.Type.Dictionary || field.type === data.type) continue
+    } else if (field.typeId !== Arrow.Type.Dictionary && data.typeId !== Arrow.Type.Dictionary) continue
+    out ??= fields.slice()
+    out[c] = field.clone({ type: data.type })
+  }
+  return out === undefined ? schema : new Arrow.Schema(out, schema.metadata)
+}
+
+/** Whether a column is dictionary-encoded strings (Int32 codes into one Utf8 dictionary); see {@link decodeDictionaries}. */
+export const isStringDictionary = (data: Arrow.Data): boolean => internal.isStringDictionary(data)
+
+/**
+ * The batch with every dictionary-encoded column decoded to its values (identity when it
+ * has none). Low-cardinality string columns travel through the operators encoded; a
+ * query's result is handed out decoded.
+ */
+export const decodeDictionaries = (batch: Arrow.RecordBatch): Arrow.RecordBatch => {
+  if (!hasDictionary(batch.schema)) return batch
+  return make(
+    decodedSchema(batch.schema),
+    columnsOf(batch).map((d) => (d.typeId === Arrow.Type.Dictionary ? internal.decodeDictionary(d) : d)),
+    batch.numRows
   )
 }
 
@@ -55,6 +89,9 @@ const columnsOf = (batch: Arrow.RecordBatch): Array<Arrow.Data> => {
   return out
 }
 
+const hasDictionary = (schema: Arrow.Schema): boolean =>
+  schema.fields.some((f) => f.type.typeId === Arrow.Type.Dictionary)
+
 /** The schema with Dictionary fields replaced by their value type (what take / concat produce). */
 const decodedSchema = (schema: Arrow.Schema): Arrow.Schema => {
   if (!schema.fields.some((f) => f.type.typeId === Arrow.Type.Dictionary)) return schema
@@ -66,17 +103,13 @@ const decodedSchema = (schema: Arrow.Schema): Arrow.Schema => {
   )
 }
 
-/** Gathers rows of one column; an index of -1 yields a NULL row. Dictionary input is decoded. */
+/** Gathers rows of one column; an index of -1 yields a NULL row. String dictionaries stay encoded, other dictionaries are decoded. */
 export const takeData = (data: Arrow.Data, indices: Int32Array | Uint32Array): Arrow.Data =>
   internal.takeData(data, indices)
 
 /** Gathers rows of a batch by index (indices may repeat; -1 yields a row of NULLs). */
 export const take = (batch: Arrow.RecordBatch, indices: Int32Array | Uint32Array): Arrow.RecordBatch =>
-  make(
-    decodedSchema(batch.schema),
-    columnsOf(batch).map((d) => internal.takeData(d, indices)),
-    indices.length
-  )
+  make(batch.schema, columnsOf(batch).map((d) => internal.takeData(d, indices)), indices.length)
 
 /** Row indices of the set bits among the first `length` bits of a bitmap. */
 export const maskToIndices = (mask: Uint8Array, length: number): Int32Array => {
@@ -104,12 +137,9 @@ export const maskToIndices = (mask: Uint8Array, length: number): Int32Array => {
 /** Keeps the rows whose bit is set in `mask` (row i at bit i). */
 export const selectByMask = (batch: Arrow.RecordBatch, mask: Uint8Array): Arrow.RecordBatch => {
   const indices = maskToIndices(mask, batch.numRows)
-  if (indices.length === batch.numRows && !hasDictionary(batch.schema)) return batch
+  if (indices.length === batch.numRows) return batch
   return take(batch, indices)
 }
-
-const hasDictionary = (schema: Arrow.Schema): boolean =>
-  schema.fields.some((f) => f.type.typeId === Arrow.Type.Dictionary)
 
 /** The bitmap of rows where a Bool column is TRUE (NULL and FALSE rows cleared), row i at bit i. */
 export const trueMask = (predicate: Arrow.Data<Arrow.Bool>): Uint8Array => {
@@ -140,18 +170,18 @@ export const slice = (batch: Arrow.RecordBatch, start: number, end: number): Arr
 }
 
 /**
- * Concatenates batches into one batch with one freshly copied chunk per column. Columns
- * whose type differs from the schema's (a Null column, an Int64 column under a Float64
- * field, a dictionary) are converted first.
+ * Concatenates batches into one batch with one freshly copied chunk per column, of the
+ * schema's types: columns whose type differs (a Null column, an Int64 column under a
+ * Float64 field, a dictionary under a Utf8 field) are converted first. Under a Dictionary
+ * field, string dictionary pieces sharing one dictionary stay encoded (else decoded).
  */
 export const concat = (schema: Arrow.Schema, batches: ReadonlyArray<Arrow.RecordBatch>): Arrow.RecordBatch => {
-  const outSchema = decodedSchema(schema)
   let rows = 0
   for (const b of batches) rows += b.numRows
-  if (outSchema.fields.length === 0) return make(outSchema, [], rows)
-  const columns = outSchema.fields.map((field, c) => {
+  if (schema.fields.length === 0) return make(schema, [], rows)
+  const columns = schema.fields.map((field, c) => {
     const target = field.type
-    const logical = DataType.fromArrow(target)
+    const logical = target.typeId === Arrow.Type.Dictionary ? undefined : DataType.fromArrow(target)
     const pieces: Array<Arrow.Data> = []
     for (const b of batches) {
       if (b.numRows === 0) continue
@@ -161,7 +191,7 @@ export const concat = (schema: Arrow.Schema, batches: ReadonlyArray<Arrow.Record
     }
     return internal.concatData(target, pieces)
   })
-  return make(outSchema, columns, rows)
+  return make(schema, columns, rows)
 }
 
 /** Bytes of the buffers that cover the batch's rows (what it costs to hold or ship them). */
@@ -186,3 +216,7 @@ export const withSchema = (batch: Arrow.RecordBatch, schema: Arrow.Schema): Arro
  * and List<A> → List<B> element-wise. Anything else is a defect (the planner checks types).
  */
 export const castData = (data: Arrow.Data, to: DataType.DataType): Arrow.Data => internal.castData(data, to)
+
+/** {@link castData}, except that a string dictionary column asked for as a String stays encoded. */
+export const castKeepingDictionary = (data: Arrow.Data, to: DataType.DataType): Arrow.Data =>
+  internal.castKeepingDictionary(data, to)

@@ -22,7 +22,16 @@ import * as Cast from "./Kernels/Cast.js"
 import * as Column from "./Kernels/Column.js"
 import * as Compare from "./Kernels/Compare.js"
 import * as Functions from "./Kernels/Functions.js"
-import { castData, concatData, nullData } from "./Kernels/internal/batch.js"
+import {
+  castData,
+  concatData,
+  decodeDictionary,
+  dictionaryCodes,
+  dictionaryValues,
+  isStringDictionary,
+  nullData,
+  takeData
+} from "./Kernels/internal/batch.js"
 import { fail, isKernelFailure } from "./Kernels/internal/failure.js"
 import * as Strings from "./Kernels/internal/strings.js"
 import * as Logic from "./Kernels/Logic.js"
@@ -553,8 +562,77 @@ const evalCall = (expr: Expr.Call, batch: Arrow.RecordBatch): Arrow.Data => {
   return castData(result.right, type.right)
 }
 
+// ---------------------------------------------------------------------------
+// Dictionary-encoded operands
+// ---------------------------------------------------------------------------
+
+const columnsRead = new WeakMap<Expr.Expr, ReadonlyArray<string>>()
+
+/** The position of the one string dictionary column `expr` reads, when it reads exactly one and has more rows than entries; else -1. */
+const dictionaryOperand = (expr: Expr.Expr, batch: Arrow.RecordBatch): number => {
+  let names = columnsRead.get(expr)
+  if (names === undefined) {
+    names = Expr.columnsOf(expr)
+    columnsRead.set(expr, names)
+  }
+  if (names.length !== 1) return -1
+  const index = fieldIndex(batch.schema, names[0]!)
+  if (index < 0 || batch.schema.fields[index]!.typeId !== Arrow.Type.Dictionary) return -1
+  const data = Batch.column(batch, index)
+  return isStringDictionary(data) && data.dictionary!.length < batch.numRows ? index : -1
+}
+
+const withNullEntry = new WeakMap<Arrow.Vector, Arrow.Data>()
+
+/** A dictionary's values followed by one NULL row (where NULL codes point). */
+const entriesOf = (data: Arrow.Data): Arrow.Data => {
+  const dictionary = data.dictionary!
+  let entries = withNullEntry.get(dictionary)
+  if (entries === undefined) {
+    entries = concatData(new Arrow.Utf8(), [dictionaryValues(data), nullData(new Arrow.Utf8(), 1)])
+    withNullEntry.set(dictionary, entries)
+  }
+  return entries
+}
+
+/**
+ * An expression whose only column is dictionary-encoded, evaluated once per dictionary
+ * entry (plus NULL) and gathered by the rows' codes. Expressions are deterministic
+ * functions of their row, so this equals row-wise evaluation — except that an entry no
+ * row uses may fail (e.g. a cast): then the rows are evaluated decoded instead.
+ */
+const evalOverDictionary = (expr: Expr.Expr, batch: Arrow.RecordBatch, index: number): Arrow.Data => {
+  const data = Batch.column(batch, index)
+  const entries = entriesOf(data)
+  const field = batch.schema.fields[index]!
+  const perEntry = Batch.make(new Arrow.Schema([field.clone({ type: entries.type })]), [entries])
+  let result: Arrow.Data
+  try {
+    result = evalSync(expr, perEntry)
+  } catch (e) {
+    if (!isKernelFailure(e)) throw e
+    const columns: Array<Arrow.Data> = []
+    for (let c = 0; c < batch.numCols; c++) columns.push(c === index ? decodeDictionary(data) : Batch.column(batch, c))
+    return evalSync(expr, Batch.make(batch.schema, columns, batch.numRows))
+  }
+  const n = data.length
+  const codes = dictionaryCodes(data)
+  const valid = Column.validity(data)
+  let at: Int32Array = codes
+  if (valid !== null) {
+    const nullEntry = entries.length - 1
+    at = new Int32Array(n)
+    for (let i = 0; i < n; i++) at[i] = (valid[i >> 3]! & (1 << (i & 7))) === 0 ? nullEntry : codes[i]!
+  }
+  return takeData(result, at)
+}
+
 /** The synchronous core: throws a kernel failure on a typed error. */
 const evalSync = (expr: Expr.Expr, batch: Arrow.RecordBatch): Arrow.Data => {
+  if (expr._tag !== "Column" && expr._tag !== "Literal" && expr._tag !== "Alias" && expr._tag !== "Aggregate") {
+    const index = dictionaryOperand(expr, batch)
+    if (index >= 0) return evalOverDictionary(expr, batch, index)
+  }
   switch (expr._tag) {
     case "Literal":
       return broadcast(expr, batch.numRows)
@@ -590,6 +668,27 @@ const evalSync = (expr: Expr.Expr, batch: Arrow.RecordBatch): Arrow.Data => {
 /** Evaluates a resolved expression over a batch; the result has `batch.numRows` rows. */
 export const evaluate = (expr: Expr.Expr, batch: Arrow.RecordBatch): Effect.Effect<Arrow.Data, ExecutionError> =>
   runSync(() => evalSync(expr, batch))
+
+/**
+ * {@link evaluate}, except that a bare column reference to a dictionary-encoded string
+ * column gives the encoded column (for operators that pass columns through or group by
+ * them; see `Batch.isStringDictionary`).
+ */
+export const evaluatePreservingDictionary = (
+  expr: Expr.Expr,
+  batch: Arrow.RecordBatch
+): Effect.Effect<Arrow.Data, ExecutionError> => {
+  let column = expr
+  while (column._tag === "Alias") column = column.operand
+  if (column._tag === "Column") {
+    const index = fieldIndex(batch.schema, column.name)
+    if (index >= 0) {
+      const data = Batch.column(batch, index)
+      if (isStringDictionary(data)) return Effect.succeed(data)
+    }
+  }
+  return evaluate(expr, batch)
+}
 
 /** Synchronous evaluation for kernels that already run inside one Effect: `Either` of the column or the typed error. */
 export const evaluateEither = (expr: Expr.Expr, batch: Arrow.RecordBatch): Either.Either<Arrow.Data, ExecutionError> => {

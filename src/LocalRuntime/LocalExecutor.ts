@@ -15,9 +15,9 @@ import type { PhysicalPlan } from "../Engine/PhysicalPlan.js"
 import * as Execute from "../Operators/Execute.js"
 import { arrowSchema } from "../Operators/internal/schema.js"
 
-/** Streams the result of a physical plan in the current ExecutionContext. */
+/** Streams the result of a physical plan in the current ExecutionContext (dictionary-encoded columns decoded). */
 export const execute = (plan: PhysicalPlan): Stream.Stream<Arrow.RecordBatch, ExecutionError, ExecutionContext> =>
-  Execute.execute(plan)
+  Stream.map(Execute.execute(plan), Batch.decodeDictionaries)
 
 /** Runs the plan to completion and returns an Arrow Table with the plan's output schema (nothing partial on failure). */
 export const collect = (plan: PhysicalPlan): Effect.Effect<Arrow.Table, ExecutionError, ExecutionContext> =>

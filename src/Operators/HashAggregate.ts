@@ -31,7 +31,6 @@ import * as Evaluator from "../Engine/Evaluator.js"
 import { ExecutionContext } from "../Engine/ExecutionContext.js"
 import type { ExecutionError } from "../Engine/ExecutionError.js"
 import * as Aggregates from "../Engine/Kernels/Aggregates.js"
-import * as Hash from "../Engine/Kernels/Hash.js"
 import type { HashAggregateExec } from "../Engine/PhysicalPlan.js"
 import { reserve } from "./internal/memory.js"
 import { arrowSchema, conform } from "./internal/schema.js"
@@ -118,8 +117,8 @@ export const execute = (
           const n = batch.numRows
           const keys: Array<Arrow.Data> = []
           for (let k = 0; k < keyCount; k++) {
-            const data = final ? Batch.column(batch, k) : yield* Evaluator.evaluate(node.keys[k]!, batch)
-            keys.push(canonical(data, keyTypes[k]!, keyArrow[k]!))
+            const data = final ? Batch.column(batch, k) : yield* Evaluator.evaluatePreservingDictionary(node.keys[k]!, batch)
+            keys.push(Batch.isStringDictionary(data) ? data : canonical(data, keyTypes[k]!, keyArrow[k]!))
           }
           const args: Array<Arrow.Data | undefined> = []
           if (!final) {
@@ -152,7 +151,7 @@ export const execute = (
           yield* Aggregates.guard(() => {
             const groups = keyCount === 0
               ? zeros(n)
-              : table.findOrInsert(Hash.keyViews(keys), Hash.hashColumns(keys, n), n)
+              : table.findOrInsertColumns(keys, n)
             for (let a = 0; a < specs.length; a++) {
               const acc = accumulators[a]!
               if (final) {

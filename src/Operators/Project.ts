@@ -28,8 +28,10 @@ export const execute = (
   return Stream.mapEffect(Stream.filter(input, (batch) => batch.numRows > 0), (batch) =>
     Effect.map(
       Effect.forEach(node.exprs, (expr, i) =>
-        Effect.map(Evaluator.evaluate(expr, batch), (data) =>
-          Arrow.util.compareTypes(schema.fields[i]!.type, data.type) ? data : Batch.castData(data, fields[i]!.dataType)
+        Effect.map(Evaluator.evaluatePreservingDictionary(expr, batch), (data) =>
+          Arrow.util.compareTypes(schema.fields[i]!.type, data.type)
+            ? data
+            : Batch.castKeepingDictionary(data, fields[i]!.dataType)
         )),
       (columns) => Batch.make(schema, columns, batch.numRows)
     ))

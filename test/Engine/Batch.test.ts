@@ -149,17 +149,43 @@ describe("Batch", () => {
     expect(toRows(c)).toEqual([[1], [null], [null], [null], [2.5]])
   })
 
-  it("dictionary input decodes to Utf8", () => {
+  it("string dictionaries stay encoded through take, filter and concat over one dictionary", () => {
     const dictType = new Arrow.Dictionary(new Arrow.Utf8(), new Arrow.Int32())
     const d = build(dictType, ["a", "bb", null, "a", "ccc"])
+    expect(Batch.isStringDictionary(d)).toBe(true)
     const s = new Arrow.Schema([field("s", dictType)])
     const b = Batch.make(s, [d])
     const t = Batch.take(b, Int32Array.from([4, 2, 0, -1]))
-    expect(t.schema.fields[0]!.type.typeId).toBe(Arrow.Type.Utf8)
+    expect(t.schema.fields[0]!.type.typeId).toBe(Arrow.Type.Dictionary)
+    expect(Batch.column(t, 0).dictionary).toBe(d.dictionary)
     expect(toRows(t)).toEqual([["ccc"], [null], ["a"], [null]])
+    const kept = Batch.selectByMask(b, Uint8Array.from([0b11001]))
+    expect(Batch.column(kept, 0).typeId).toBe(Arrow.Type.Dictionary)
+    expect(toRows(kept).map((r) => r[0])).toEqual(["a", "a", "ccc"])
     const c = Batch.concat(s, [b.slice(1), b])
+    expect(Batch.column(c, 0).typeId).toBe(Arrow.Type.Dictionary)
     expect(toRows(c).map((r) => r[0])).toEqual(["bb", null, "a", "ccc", "a", "bb", null, "a", "ccc"])
+    // under a Utf8 field, or with two different dictionaries, concatenation decodes
+    const plain = Batch.concat(new Arrow.Schema([field("s", new Arrow.Utf8())]), [b])
+    expect(Batch.column(plain, 0).typeId).toBe(Arrow.Type.Utf8)
+    const other = Batch.make(s, [build(dictType, ["z", null])])
+    const mixed = Batch.concat(s, [b, other])
+    expect(Batch.column(mixed, 0).typeId).toBe(Arrow.Type.Utf8)
+    expect(toRows(mixed).map((r) => r[0])).toEqual(["a", "bb", null, "a", "ccc", "z", null])
+    const decoded = Batch.decodeDictionaries(t)
+    expect(decoded.schema.fields[0]!.type.typeId).toBe(Arrow.Type.Utf8)
+    expect(toRows(decoded)).toEqual([["ccc"], [null], ["a"], [null]])
     expect(new Arrow.Vector([Batch.castData(d, DataType.String)]).toArray()).toEqual(["a", "bb", null, "a", "ccc"])
+    expect(Batch.castKeepingDictionary(d, DataType.String)).toBe(d)
+  })
+
+  it("dictionaries other than Int32 codes into strings decode on take", () => {
+    const dictType = new Arrow.Dictionary(new Arrow.Utf8(), new Arrow.Int8())
+    const d = build(dictType, ["a", "bb", null, "a"])
+    expect(Batch.isStringDictionary(d)).toBe(false)
+    const t = Batch.take(Batch.make(new Arrow.Schema([field("s", dictType)]), [d]), Int32Array.from([3, 2, 1]))
+    expect(t.schema.fields[0]!.type.typeId).toBe(Arrow.Type.Utf8)
+    expect(toRows(t)).toEqual([["a"], [null], ["bb"]])
   })
 
   it("byteSize > 0 and smaller for a slice", () => {

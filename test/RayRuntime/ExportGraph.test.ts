@@ -7,6 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as v8 from "node:v8"
 import { Chunk, Effect, FastCheck as fc, Stream } from "effect"
 import * as Arrow from "apache-arrow"
+import * as Batch from "../../src/Engine/Batch.js"
 import * as DataType from "../../src/Engine/DataType.js"
 import type { Catalog, GraphInput, HyperedgeLabelInfo, LabelInfo, ScanColumn, StorageService } from "../../src/Engine/Storage.js"
 import { exportGraph } from "../../src/RayRuntime/internal/exportGraph.js"
@@ -26,7 +27,7 @@ const catalogText = (c: Catalog) => ({
 })
 
 const tableRows = (batches: ReadonlyArray<Arrow.RecordBatch>) =>
-  batches.length === 0 ? [] : Compare.tableToRows(new Arrow.Table(batches)).rows
+  batches.length === 0 ? [] : Compare.tableToRows(new Arrow.Table(batches.map(Batch.decodeDictionaries))).rows
 
 /** Every row of every label (nodes, hyperedges, binary edges), as comparable rows. */
 const content = (storage: StorageService, snapshot: number) =>

@@ -23,8 +23,8 @@ export const arrowSchema = (schema: PhysicalSchema): Arrow.Schema => {
 /**
  * The batch under `schema`, by position: identity when it already has that schema object,
  * a zero-copy relabel when only names or nullability differ, and an implicit cast
- * (`Batch.castData`: Int64 → Float64, Null → any, dictionary → values) of the columns
- * whose type differs. A column count mismatch, or a cast Grism does not do, is a defect
+ * (`Batch.castData`: Int64 → Float64, Null → any, other dictionaries → values) of the
+ * columns whose type differs; a string dictionary column stays encoded under a String field. A column count mismatch, or a cast Grism does not do, is a defect
  * (thrown; inside a stream it becomes a die).
  */
 export const conform = (batch: Arrow.RecordBatch, schema: Arrow.Schema, physical: PhysicalSchema): Arrow.RecordBatch => {
@@ -36,7 +36,9 @@ export const conform = (batch: Arrow.RecordBatch, schema: Arrow.Schema, physical
   const columns: Array<Arrow.Data> = new Array(fields.length)
   for (let c = 0; c < fields.length; c++) {
     const data = Batch.column(batch, c)
-    columns[c] = Arrow.util.compareTypes(fields[c]!.type, data.type) ? data : Batch.castData(data, physical.fields[c]!.dataType)
+    columns[c] = Arrow.util.compareTypes(fields[c]!.type, data.type)
+      ? data
+      : Batch.castKeepingDictionary(data, physical.fields[c]!.dataType)
   }
   return Batch.make(schema, columns, batch.numRows)
 }

@@ -11,7 +11,7 @@ import * as Batch from "../../Engine/Batch.js"
 import * as DataType from "../../Engine/DataType.js"
 import { InvalidGraphData } from "../../Engine/ExecutionError.js"
 import type { ArrowGraphInput, EdgeInput, GraphInput, HyperedgeInput, NodeInput, Properties } from "../../Engine/Storage.js"
-import { buildColumn, inferType, normalizeArrow } from "./columns.js"
+import { buildColumn, dictionaryEncode, inferType, normalizeArrow } from "./columns.js"
 import type { HyperedgeChunk, NodeChunk, StoredColumn, Topology } from "./snapshot.js"
 
 /** Field names reserved for system columns. */
@@ -68,7 +68,7 @@ const columnsOf = (
     }
     const type = inferType(values)
     if (typeof type === "string") fail(`${entity}, property ${name}`, type)
-    columns.set(name, { data: buildColumn(values, type as DataType.DataType), type: type as DataType.DataType })
+    columns.set(name, { data: dictionaryEncode(buildColumn(values, type as DataType.DataType)), type: type as DataType.DataType })
   }
   return columns
 }

@@ -9,6 +9,7 @@ import * as Arrow from "apache-arrow"
 import * as Batch from "../../Engine/Batch.js"
 import * as DataType from "../../Engine/DataType.js"
 import * as Column from "../../Engine/Kernels/Column.js"
+import * as Hash from "../../Engine/Kernels/Hash.js"
 
 const INT64_LIMIT = 9223372036854775808 // 2^63
 
@@ -162,6 +163,66 @@ export const buildColumn = (values: ReadonlyArray<unknown>, type: DataType.DataT
 
 const EMPTY = new Uint8Array(0)
 
+/** Most distinct values a stored string column is dictionary-encoded with. */
+const MAX_DICTIONARY = 1 << 16
+
+/**
+ * A stored Utf8 column dictionary-encoded (Int32 codes into its distinct values, in order
+ * of first appearance) when it has at most half as many distinct values as rows and at
+ * most {@link MAX_DICTIONARY}; otherwise the column itself. Scans and takes then hand the
+ * codes out and kernels work on the few distinct values (see `Batch.isStringDictionary`).
+ */
+export const dictionaryEncode = (data: Arrow.Data): Arrow.Data => {
+  if (data.typeId !== Arrow.Type.Utf8) return data
+  const n = data.length
+  const limit = Math.min(MAX_DICTIONARY, n >> 1)
+  if (limit < 1) return data
+  const offsets = data.valueOffsets as Int32Array
+  const bytes = data.values as Uint8Array
+  const valid = Column.validity(data)
+  let size = 16
+  while (size < limit * 2) size *= 2
+  const slots = new Int32Array(size).fill(-1)
+  const mask = size - 1
+  const firstRow: Array<number> = []
+  const codes = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && !Column.getBit(valid, i)) continue
+    const s = offsets[i]!
+    const e = offsets[i + 1]!
+    let slot = Hash.hashBytes(bytes, s, e) & mask
+    for (;;) {
+      const code = slots[slot]!
+      if (code === -1) {
+        if (firstRow.length === limit) return data
+        slots[slot] = firstRow.length
+        codes[i] = firstRow.length
+        firstRow.push(i)
+        break
+      }
+      const r = firstRow[code]!
+      const rs = offsets[r]!
+      let same = offsets[r + 1]! - rs === e - s
+      for (let k = 0; same && k < e - s; k++) same = bytes[rs + k] === bytes[s + k]
+      if (same) {
+        codes[i] = code
+        break
+      }
+      slot = (slot + 1) & mask
+    }
+  }
+  const values = Batch.takeData(data, Int32Array.from(firstRow))
+  const dictionary = Arrow.makeVector(values as Arrow.Data<Arrow.Utf8>)
+  return Arrow.makeData({
+    type: new Arrow.Dictionary(new Arrow.Utf8(), new Arrow.Int32()),
+    data: codes,
+    dictionary,
+    length: n,
+    nullBitmap: valid ?? undefined,
+    nullCount: Column.countNulls(valid, n)
+  } as any) as Arrow.Data
+}
+
 /** Whether every row of `data` is NULL. */
 export const allNull = (data: Arrow.Data): boolean => data.typeId === Arrow.Type.Null || data.nullCount === data.length
 
@@ -179,7 +240,7 @@ export const normalizeArrow = (data: Arrow.Data): { readonly data: Arrow.Data; r
   } catch (e) {
     return String(e)
   }
-  return { data: out, type: data.length > 0 && allNull(out) ? DataType.Null : logical }
+  return { data: dictionaryEncode(out), type: data.length > 0 && allNull(out) ? DataType.Null : logical }
 }
 
 /**
@@ -200,5 +261,5 @@ export const convert = (
     return Batch.castData(Arrow.makeData({ type: new Arrow.Null(), length }), asked)
   }
   const piece = start === 0 && end === data.length ? data : data.slice(start, length)
-  return Batch.castData(piece, asked)
+  return Batch.castKeepingDictionary(piece, asked)
 }

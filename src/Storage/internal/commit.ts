@@ -15,7 +15,7 @@ import * as Column from "../../Engine/Kernels/Column.js"
 import { InvalidGraphData } from "../../Engine/ExecutionError.js"
 import type { Mutation, PropertyValue, SnapshotId } from "../../Engine/Storage.js"
 import { fromArrow, fromGraph, SYSTEM_FIELDS, toId } from "./build.js"
-import { allNull, buildColumn, convert, valueType } from "./columns.js"
+import { allNull, buildColumn, convert, dictionaryEncode, valueType } from "./columns.js"
 import * as IdIndex from "./idIndex.js"
 import {
   catalogOf,
@@ -180,10 +180,10 @@ const setValue = (
     ]
     const field = new Arrow.Field("v", DataType.toArrow(target), true)
     const schema = new Arrow.Schema([field])
-    data = Batch.column(
+    data = dictionaryEncode(Batch.column(
       Batch.concat(schema, pieces.map((p) => Batch.make(schema, [p]))),
       0
-    )
+    ))
   }
   return { data, type: allNull(data) ? DataType.Null : target }
 }

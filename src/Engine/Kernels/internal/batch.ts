@@ -161,7 +161,9 @@ export const decodeDictionary = (data: Arrow.Data): Arrow.Data => {
   const n = data.length
   const identity = new Int32Array(n)
   for (let i = 0; i < n; i++) identity[i] = i
-  return takeData(data, identity)
+  const dictionary = data.dictionary
+  const values = dictionary === undefined ? nullData((data.type as Arrow.Dictionary).dictionary, 0) : Column.dataOf(dictionary)
+  return takeData(values, dictionaryIndices(data, identity))
 }
 
 const dictionaryIndices = (data: Arrow.Data, indices: Indices): Int32Array => {
@@ -274,7 +276,41 @@ const gatherInt64 = (values: BigInt64Array, indices: Indices): BigInt64Array => 
   return out
 }
 
-/** Gathers rows of one column; index −1 yields NULL. Dictionary input is decoded. */
+/**
+ * Whether a column is a dictionary-encoded string column in Grism's storage: Int32 codes
+ * into a Utf8 dictionary (one chunk). Such a column is a String column: take, filter,
+ * slice and concatenation over one dictionary keep it encoded.
+ */
+export const isStringDictionary = (data: Arrow.Data): boolean => {
+  if (data.typeId !== Arrow.Type.Dictionary) return false
+  const type = data.type as Arrow.Dictionary
+  return type.indices.bitWidth === 32 && type.indices.isSigned && type.dictionary.typeId === Arrow.Type.Utf8 &&
+    data.dictionary !== undefined && data.dictionary.data.length === 1
+}
+
+/** The Utf8 values of a string dictionary column (see {@link isStringDictionary}). */
+export const dictionaryValues = (data: Arrow.Data): Arrow.Data => data.dictionary!.data[0]!
+
+/** A string dictionary column of `codes` (row i → dictionary entry `codes[i]`) into `dictionary`. */
+export const stringDictionary = (
+  type: Arrow.Dictionary,
+  dictionary: Arrow.Vector,
+  codes: Int32Array,
+  validity: Uint8Array | null
+): Arrow.Data =>
+  mk({
+    type,
+    data: codes,
+    dictionary,
+    length: codes.length,
+    nullBitmap: validity ?? undefined,
+    nullCount: validity === null ? 0 : Column.countNulls(validity, codes.length)
+  })
+
+/** The Int32 codes of a string dictionary column, row i at index i. */
+export const dictionaryCodes = (data: Arrow.Data): Int32Array => (data.values as Int32Array).subarray(0, data.length)
+
+/** Gathers rows of one column; index −1 yields NULL. A string dictionary stays encoded; other dictionaries are decoded. */
 export const takeData = (data: Arrow.Data, indices: Indices): Arrow.Data => {
   const type = data.type
   const n = indices.length
@@ -282,6 +318,10 @@ export const takeData = (data: Arrow.Data, indices: Indices): Arrow.Data => {
     case Arrow.Type.Null:
       return mk({ type, length: n })
     case Arrow.Type.Dictionary: {
+      if (isStringDictionary(data)) {
+        const codes = gatherInt32(dictionaryCodes(data), indices)
+        return stringDictionary(type as Arrow.Dictionary, data.dictionary!, codes, gatherValidity(Column.validity(data), indices))
+      }
       const dictionary = data.dictionary
       const values = dictionary === undefined ? nullData((type as Arrow.Dictionary).dictionary, 0) : Column.dataOf(dictionary)
       return takeData(values, dictionaryIndices(data, indices))
@@ -390,9 +430,40 @@ const setBitRange = (target: Uint8Array, start: number, end: number): void => {
   for (; i < end; i++) target[i >> 3] = target[i >> 3]! | (1 << (i & 7))
 }
 
-/** Concatenates Data chunks of one column into one fresh chunk of type `target`. */
+/**
+ * Concatenates Data chunks of one column into one fresh chunk of type `target`. A
+ * Dictionary target keeps string dictionary pieces that share one dictionary encoded;
+ * otherwise it gives the decoded values.
+ */
 export const concatData = (target: Arrow.DataType, input: ReadonlyArray<Arrow.Data>): Arrow.Data => {
-  if (target.typeId === Arrow.Type.Dictionary) target = (target as Arrow.Dictionary).dictionary
+  if (target.typeId === Arrow.Type.Dictionary) {
+    const first = input[0]
+    if (first !== undefined && input.every((p) => isStringDictionary(p) && p.dictionary === first.dictionary)) {
+      let total = 0
+      for (const p of input) total += p.length
+      const codes = new Int32Array(total)
+      let anyNull = false
+      let at = 0
+      for (const p of input) {
+        codes.set(dictionaryCodes(p), at)
+        at += p.length
+        if (p.nullCount > 0) anyNull = true
+      }
+      let validity: Uint8Array | null = null
+      if (anyNull) {
+        validity = Column.allocBitmap(total)
+        at = 0
+        for (const p of input) {
+          const v = Column.validity(p)
+          if (v === null) setBitRange(validity, at, at + p.length)
+          else copyBitsInto(validity, at, v, p.length)
+          at += p.length
+        }
+      }
+      return stringDictionary(first.type as Arrow.Dictionary, first.dictionary!, codes, validity)
+    }
+    target = (target as Arrow.Dictionary).dictionary
+  }
   const logical = DataType.fromArrow(target)
   const pieces = input.map((p) =>
     sameArrowType(p.type, target) ? p : logical !== undefined ? castData(p, logical) : decodeIfDictionary(p)
@@ -600,6 +671,10 @@ const dateToDays = (data: Arrow.Data): Arrow.Data => {
   }
   return Column.dateDay(out, Column.validity(data))
 }
+
+/** {@link castData}, except that a string dictionary column asked for as a String stays encoded. */
+export const castKeepingDictionary = (data: Arrow.Data, to: DataType.DataType): Arrow.Data =>
+  to._tag === "String" && isStringDictionary(data) ? data : castData(data, to)
 
 /** Implicit conversion of a column to the Arrow storage of a logical type (see `Batch.castData`). */
 export const castData = (data: Arrow.Data, to: DataType.DataType): Arrow.Data => {

@@ -7,6 +7,7 @@
  */
 import * as Arrow from "apache-arrow"
 import * as Column from "../Column.js"
+import { decodeDictionary, dictionaryCodes, dictionaryValues, isStringDictionary, nullData } from "./batch.js"
 import * as Hash from "../Hash.js"
 
 const grow = <T extends Int32Array | Float64Array | Uint8Array>(array: T, need: number): T => {
@@ -207,6 +208,57 @@ export class GroupTable {
       }
       out[i] = found >= 0 ? found : this.findOrInsertRow(views, hash, i)
     }
+  }
+
+  /**
+   * The group id of every row of a batch's key columns, adding groups for new keys. The
+   * columns are in canonical storage, or one string dictionary column: then each
+   * dictionary entry is looked up once (on its first row) and the rows map through their
+   * codes. Ids are the same as for the decoded values.
+   */
+  findOrInsertColumns(keys: ReadonlyArray<Arrow.Data>, length: number): Int32Array {
+    if (keys.length === 1 && isStringDictionary(keys[0]!)) return this.findOrInsertCodes(keys[0]!, length)
+    const plain = keys.map((k) => (k.typeId === Arrow.Type.Dictionary ? decodeDictionary(k) : k))
+    return this.findOrInsert(Hash.keyViews(plain), Hash.hashColumns(plain, length), length)
+  }
+
+  /** The dictionary whose entries' groups {@link codeGroups} holds (-1: not looked up yet). */
+  private dictionary: Arrow.Vector | undefined
+  private codeGroups: Int32Array = new Int32Array(0)
+  private entries: Array<Hash.KeyView> = []
+  private entryHashes: Uint32Array = new Uint32Array(0)
+
+  private findOrInsertCodes(data: Arrow.Data, length: number): Int32Array {
+    if (this.dictionary !== data.dictionary) {
+      const values = dictionaryValues(data)
+      this.dictionary = data.dictionary
+      this.codeGroups = new Int32Array(values.length).fill(-1)
+      this.entries = [Hash.keyView(values)]
+      this.entryHashes = Hash.hashColumns([values], values.length)
+    }
+    const out = new Int32Array(length)
+    const codes = dictionaryCodes(data)
+    const codeGroups = this.codeGroups
+    const valid = Column.validity(data)
+    let nullGroup = -1
+    for (let i = 0; i < length; i++) {
+      if (valid !== null && (valid[i >> 3]! & (1 << (i & 7))) === 0) {
+        if (nullGroup < 0) {
+          const nulls = [nullData(new Arrow.Utf8(), 1)]
+          nullGroup = this.findOrInsertRow(Hash.keyViews(nulls), Hash.hashColumns(nulls, 1)[0]!, 0)
+        }
+        out[i] = nullGroup
+        continue
+      }
+      const code = codes[i]!
+      let g = codeGroups[code]!
+      if (g < 0) {
+        g = this.findOrInsertRow(this.entries, this.entryHashes[code]!, code)
+        codeGroups[code] = g
+      }
+      out[i] = g
+    }
+    return out
   }
 
   /** The group id of row i (hash `hash`), adding a group when the key is new. */
