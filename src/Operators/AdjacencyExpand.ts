@@ -83,7 +83,7 @@ const maskToTest = (lists: ReadonlyArray<Adjacency>, mask: Uint8Array | undefine
 const enum Fill {
   /** Every row of the batch is done. */
   Done,
-  /** The match buffer is full. */
+  /** The match buffer's arrays are full (grow them, or yield at capacity). */
   Full,
   /** The step budget is spent. */
   Budget
@@ -275,7 +275,7 @@ class SingleHop {
     const rowsOut = m.rows
     const targetsOut = m.targets
     const edgesOut = m.edges
-    const capacity = m.capacity
+    const capacity = rowsOut.length
     const n = anchors.length
     let k = m.count
     let { cursor, end, matched, row, run, steps } = this
@@ -631,6 +631,7 @@ const run = (
         for (;;) {
           const status = walk.fill(matches, STEP_BUDGET)
           if (status === Fill.Done) break
+          if (status === Fill.Full && matches.grow()) continue
           // a full buffer, or a long walk with few matches: hand back what there is (the consumer can interrupt)
           walk.steps = 0
           yield assemble(assembly, batch, matches)
@@ -645,6 +646,7 @@ const run = (
       for (;;) {
         const status = walk.fill(matches, STEP_BUDGET)
         if (status === Fill.Done) break
+        if (status === Fill.Full && matches.grow()) continue
         walk.resetSteps()
         yield assemble(assembly, batch, matches)
       }

@@ -311,6 +311,26 @@ describe("AdjacencyExpandExec single hop", () => {
       }
     }))
 
+  it.effect("a batch of more matches than the buffer's first arrays: they grow, and batches are full up to the last", () =>
+    Effect.gen(function*() {
+      const g = randomGraph(3, 30, 0)
+      const index = TestIndex.make(g)
+      // 60 hub anchors × 41 out edges = 2460 matches from one input batch
+      const input = inputBatches(Array.from({ length: 60 }, () => BigInt(HUB)), 100)
+      const ids = g.edges!.filter((e) => e.source === HUB).map((e) => BigInt(e.id))
+      const c: Case = { direction: "out", edgeLabel: "X", optional: false }
+      for (const execute of [AdjacencyExpand.execute, AdjacencyExpand.executeGeneric]) {
+        for (const batchSize of [1500, 2048, 5000]) {
+          const out = yield* runWith(execute, expandNode(c), input, index, batchSize)
+          expect(out.map((b) => b.numRows)).toEqual(batchSize >= 2460 ? [2460] : [batchSize, 2460 - batchSize])
+          const rows = rowsOf(out)
+          for (let r = 0; r < 60; r++) {
+            expect(rows.filter((x) => x["p.row"] === BigInt(r)).map((x) => x["k._id"])).toEqual(ids)
+          }
+        }
+      }
+    }))
+
   it.effect("input columns are carried whether the matched rows are the whole batch, a run of it, or scattered", () =>
     Effect.gen(function*() {
       // a chain 1 → 2 → 3 → 4: every anchor but the last has exactly one match

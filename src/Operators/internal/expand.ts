@@ -47,7 +47,13 @@ export const anchorOrdinals = (
   return ordinals
 }
 
-/** Matches found so far for the current output batch. */
+/** The first size of a match buffer's arrays; they double as needed up to the capacity. */
+const INITIAL = 1024
+
+/**
+ * Matches found so far for the current output batch. The arrays start small and double up
+ * to `capacity` (a batch with few matches never allocates a whole batch's worth).
+ */
 export class Matches {
   rows: Int32Array
   targets: Int32Array
@@ -56,25 +62,45 @@ export class Matches {
   /** Whether the arrays were handed out by {@link drain} (new ones are allocated on the next push). */
   private lent = false
   constructor(readonly capacity: number) {
-    this.rows = new Int32Array(capacity)
-    this.targets = new Int32Array(capacity)
-    this.edges = new Int32Array(capacity)
+    const size = Math.min(capacity, INITIAL)
+    this.rows = new Int32Array(size)
+    this.targets = new Int32Array(size)
+    this.edges = new Int32Array(size)
   }
   /**
-   * Makes the arrays writable (new ones after a {@link drain}); a caller that writes
-   * `rows`/`targets`/`edges` directly calls this first, then sets `count`.
+   * Makes the arrays writable (new ones, of the same size, after a {@link drain}); a
+   * caller that writes `rows`/`targets`/`edges` directly calls this first, writes at most
+   * `rows.length` matches (calling {@link grow} when the arrays are full), then sets `count`.
    */
   reserve(): void {
     if (this.lent) {
-      this.rows = new Int32Array(this.capacity)
-      this.targets = new Int32Array(this.capacity)
-      this.edges = new Int32Array(this.capacity)
+      const size = this.rows.length
+      this.rows = new Int32Array(size)
+      this.targets = new Int32Array(size)
+      this.edges = new Int32Array(size)
       this.lent = false
     }
   }
-  /** Adds a match; returns whether the buffer is now full. */
+  /** Doubles the arrays (up to the capacity), keeping the matches; `false` when they are at capacity already. */
+  grow(): boolean {
+    const size = this.rows.length
+    if (size >= this.capacity) return false
+    const next = Math.min(this.capacity, size * 2)
+    const rows = new Int32Array(next)
+    const targets = new Int32Array(next)
+    const edges = new Int32Array(next)
+    rows.set(this.rows.subarray(0, this.count))
+    targets.set(this.targets.subarray(0, this.count))
+    edges.set(this.edges.subarray(0, this.count))
+    this.rows = rows
+    this.targets = targets
+    this.edges = edges
+    return true
+  }
+  /** Adds a match; returns whether the buffer is now full (holds `capacity` matches). */
   push(row: number, target: number, edge: number): boolean {
     if (this.lent) this.reserve()
+    if (this.count === this.rows.length) this.grow()
     const k = this.count++
     this.rows[k] = row
     this.targets[k] = target
