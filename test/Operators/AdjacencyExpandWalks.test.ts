@@ -6,11 +6,11 @@
  * optional, hop range and several batch sizes.
  */
 import { describe, expect, it } from "@effect/vitest"
-import type * as Arrow from "apache-arrow"
+import * as Arrow from "apache-arrow"
 import { Effect } from "effect"
 import * as DataType from "../../src/Engine/DataType.js"
 import { AdjacencyExpandExec, type Direction, ScanColumn } from "../../src/Engine/PhysicalPlan.js"
-import type { EdgeInput, GraphInput, NodeInput } from "../../src/Engine/Storage.js"
+import type { EdgeInput, GraphIndex, GraphInput, NodeInput } from "../../src/Engine/Storage.js"
 import * as AdjacencyExpand from "../../src/Operators/AdjacencyExpand.js"
 import { batchFromRows, fakeStorage, fromBatches, physicalSchema, placeholder, rowsOf, runBatches, testContext } from "../utils/MockSources.js"
 import * as TestIndex from "../utils/reference/GraphIndex.js"
@@ -328,6 +328,52 @@ describe("AdjacencyExpandExec single hop", () => {
             expect(rows.filter((x) => x["p.row"] === BigInt(r)).map((x) => x["k._id"])).toEqual(ids)
           }
         }
+      }
+    }))
+
+  it.effect("a pull hands back what there is after 2^20 adjacency entries, even with room left in the buffer", () =>
+    Effect.gen(function*() {
+      // node 1 (ordinal 0) has 1.2M out edges, alternately to node 2 (label A) and node 3 (B)
+      const fanout = 1_200_000
+      const neighbours = new Int32Array(fanout).map((_, p) => 1 + (p & 1))
+      const adjacency = { offsets: Int32Array.of(0, fanout, fanout, fanout), neighbours, edges: new Int32Array(fanout).map((_, p) => p) }
+      const index: GraphIndex = {
+        nodeCount: 3,
+        hyperedgeCount: fanout,
+        nodeOrdinals: (ids) => Int32Array.from(ids, (id) => (id >= 1n && id <= 3n ? Number(id) - 1 : -1)),
+        hyperedgeOrdinals: (ids) => new Int32Array(ids.length).fill(-1),
+        nodeLabelMask: (label) => Uint8Array.of(0, label === "A" ? 1 : 0, label === "B" ? 1 : 0),
+        hyperedgeLabelMask: () => new Uint8Array(fanout),
+        adjacency: () => adjacency,
+        bindings: () => { throw new Error("not used") },
+        incidence: () => { throw new Error("not used") },
+        takeNodes: (ordinals) => [Arrow.makeData({ type: new Arrow.Int64(), length: ordinals.length, data: BigInt64Array.from(ordinals, (o) => BigInt(o + 1)) })],
+        takeHyperedges: () => { throw new Error("not used") }
+      }
+      const node = (toLabel: string | undefined) =>
+        new AdjacencyExpandExec({
+          id: 1,
+          output: physicalSchema([["p._id", DataType.Int64], ["p.row", DataType.Int64], ["f._id", DataType.Int64]]),
+          input: placeholder(inputSchema),
+          anchorColumn: "p._id",
+          direction: "out",
+          ...(toLabel === undefined ? {} : { toLabel }),
+          targetQualifier: "f",
+          targetColumns: [targetColumns[0]!],
+          edgeColumns: [],
+          minHops: 1,
+          maxHops: 1,
+          optional: false
+        })
+      const input = inputBatches([1n], 10)
+      const budget = 1 << 20
+      for (const execute of [AdjacencyExpand.execute, AdjacencyExpand.executeGeneric]) {
+        const all = yield* runBatches(execute(node(undefined), fromBatches(input)), testContext({ storage: fakeStorage({ index }), batchSize: 2_000_000 }))
+        expect(all.map((b) => b.numRows)).toEqual([budget, fanout - budget])
+        const toA = yield* runBatches(execute(node("A"), fromBatches(input)), testContext({ storage: fakeStorage({ index }), batchSize: 2_000_000 }))
+        expect(toA.map((b) => b.numRows)).toEqual([budget / 2, (fanout - budget) / 2])
+        const targets = toA.flatMap((b) => [...(b.getChild("f._id")!.toArray() as BigInt64Array)])
+        expect(targets.every((id) => id === 2n)).toBe(true)
       }
     }))
 
