@@ -624,7 +624,42 @@ const evalOverDictionary = (expr: Expr.Expr, batch: Arrow.RecordBatch, index: nu
     at = new Int32Array(n)
     for (let i = 0; i < n; i++) at[i] = (valid[i >> 3]! & (1 << (i & 7))) === 0 ? nullEntry : codes[i]!
   }
-  return takeData(result, at)
+  return result.typeId === Arrow.Type.Bool ? boolByCodes(result as Arrow.Data<Arrow.Bool>, at, valid !== null) : takeData(result, at)
+}
+
+/** Bit i = `lut[codes[i]]` (each 0 or 1), 8 rows per output byte. */
+const bitsByCodes = (lut: Uint8Array, codes: Int32Array): Uint8Array => {
+  const n = codes.length
+  const out = Column.allocBitmap(n)
+  const full = n >> 3
+  for (let b = 0; b < full; b++) {
+    const i = b << 3
+    out[b] = lut[codes[i]!]! | (lut[codes[i + 1]!]! << 1) | (lut[codes[i + 2]!]! << 2) | (lut[codes[i + 3]!]! << 3) |
+      (lut[codes[i + 4]!]! << 4) | (lut[codes[i + 5]!]! << 5) | (lut[codes[i + 6]!]! << 6) | (lut[codes[i + 7]!]! << 7)
+  }
+  for (let i = full << 3; i < n; i++) out[i >> 3] = out[i >> 3]! | (lut[codes[i]!]! << (i & 7))
+  return out
+}
+
+/**
+ * The Bool column of rows given per dictionary entry (`perEntry`, its last entry the
+ * answer for NULL rows) and the rows' codes (`at`: NULL rows already point at that entry).
+ */
+const boolByCodes = (perEntry: Arrow.Data<Arrow.Bool>, at: Int32Array, nullRows: boolean): Arrow.Data => {
+  const entries = perEntry.length
+  const bits = Column.boolBits(perEntry)
+  const entryValid = Column.validity(perEntry)
+  const truth = new Uint8Array(entries)
+  const known = new Uint8Array(entries)
+  let anyNull = false
+  for (let e = 0; e < entries; e++) {
+    const valid = entryValid === null || Column.getBit(entryValid, e)
+    known[e] = valid ? 1 : 0
+    truth[e] = valid && Column.getBit(bits, e) ? 1 : 0
+    // the NULL entry matters only when some row is NULL
+    if (!valid && (nullRows || e < entries - 1)) anyNull = true
+  }
+  return Column.bool(bitsByCodes(truth, at), at.length, anyNull ? bitsByCodes(known, at) : null)
 }
 
 /** The synchronous core: throws a kernel failure on a typed error. */

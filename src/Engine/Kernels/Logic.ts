@@ -52,9 +52,22 @@ const fromTri = (t: Uint8Array, f: Uint8Array, length: number): Arrow.Data<Arrow
   return Column.bool(t, length, allValid ? null : valid)
 }
 
+/** Both operands' value bits when neither has a NULL row (two-valued logic applies), else undefined. */
+const bothValid = (a: Arrow.Data, b: Arrow.Data): readonly [Uint8Array, Uint8Array] | undefined =>
+  a.typeId === Arrow.Type.Bool && b.typeId === Arrow.Type.Bool && Column.validity(a) === null && Column.validity(b) === null
+    ? [Column.boolBits(a as Arrow.Data<Arrow.Bool>), Column.boolBits(b as Arrow.Data<Arrow.Bool>)]
+    : undefined
+
 /** Kleene AND: FALSE if either is FALSE, else NULL if either is NULL, else TRUE. */
 export const and = (a: Arrow.Data, b: Arrow.Data): Arrow.Data<Arrow.Bool> => {
   const n = a.length
+  const plain = bothValid(a, b)
+  if (plain !== undefined) {
+    const [p, q] = plain
+    const out = Column.allocBitmap(n)
+    for (let k = 0, bytes = byteLength(n); k < bytes; k++) out[k] = p[k]! & q[k]!
+    return Column.bool(clearTail(out, n), n)
+  }
   const x = tri(a), y = tri(b)
   const bytes = byteLength(n)
   const t = Column.allocBitmap(n), f = Column.allocBitmap(n)
@@ -68,6 +81,13 @@ export const and = (a: Arrow.Data, b: Arrow.Data): Arrow.Data<Arrow.Bool> => {
 /** Kleene OR: TRUE if either is TRUE, else NULL if either is NULL, else FALSE. */
 export const or = (a: Arrow.Data, b: Arrow.Data): Arrow.Data<Arrow.Bool> => {
   const n = a.length
+  const plain = bothValid(a, b)
+  if (plain !== undefined) {
+    const [p, q] = plain
+    const out = Column.allocBitmap(n)
+    for (let k = 0, bytes = byteLength(n); k < bytes; k++) out[k] = p[k]! | q[k]!
+    return Column.bool(clearTail(out, n), n)
+  }
   const x = tri(a), y = tri(b)
   const bytes = byteLength(n)
   const t = Column.allocBitmap(n), f = Column.allocBitmap(n)
