@@ -624,32 +624,39 @@ const run = (
       // edge ordinals are read only for the edge's columns
       const needEdges = assembly.edgeColumns.length > 0
       const singleMask = maskToTest(lists, mask)
+      // the size the match arrays grew to for the previous batch (they start there for the next)
+      let size: number | undefined
       return function*(batch: Arrow.RecordBatch): Generator<Arrow.RecordBatch> {
         const anchors = anchorOrdinals(Batch.column(batch, anchorAt), index.nodeOrdinals)
         const walk = new SingleHop(anchors, lists[0]!, lists[1], singleMask, optional, needEdges)
-        const matches = new Matches(capacity)
+        const matches = new Matches(capacity, size)
         for (;;) {
           const status = walk.fill(matches, STEP_BUDGET)
           if (status === Fill.Done) break
           if (status === Fill.Full && matches.grow()) continue
           // a full buffer, or a long walk with few matches: hand back what there is (the consumer can interrupt)
           walk.steps = 0
+          size = matches.rows.length
           yield assemble(assembly, batch, matches)
         }
+        size = matches.rows.length
         if (matches.count > 0) yield assemble(assembly, batch, matches)
       }
     }
+    let size: number | undefined
     return function*(batch: Arrow.RecordBatch): Generator<Arrow.RecordBatch> {
       const anchors = anchorOrdinals(Batch.column(batch, anchorAt), index.nodeOrdinals)
       const walk = new PathWalk(anchors, lists, mask ?? null, minHops, maxHops, optional)
-      const matches = new Matches(capacity)
+      const matches = new Matches(capacity, size)
       for (;;) {
         const status = walk.fill(matches, STEP_BUDGET)
         if (status === Fill.Done) break
         if (status === Fill.Full && matches.grow()) continue
         walk.resetSteps()
+        size = matches.rows.length
         yield assemble(assembly, batch, matches)
       }
+      size = matches.rows.length
       if (matches.count > 0) yield assemble(assembly, batch, matches)
     }
   })

@@ -61,8 +61,9 @@ export class Matches {
   count = 0
   /** Whether the arrays were handed out by {@link drain} (new ones are allocated on the next push). */
   private lent = false
-  constructor(readonly capacity: number) {
-    const size = Math.min(capacity, INITIAL)
+  /** `initial`: the first size of the arrays (an operator passes the size its previous batch grew to). */
+  constructor(readonly capacity: number, initial: number = INITIAL) {
+    const size = Math.max(1, Math.min(capacity, initial))
     this.rows = new Int32Array(size)
     this.targets = new Int32Array(size)
     this.edges = new Int32Array(size)

@@ -114,6 +114,29 @@ export class KeyBuffer {
   }
 }
 
+/**
+ * `out[i]` = the group of row i's dictionary entry (`codeGroups`, -1 when not looked up
+ * yet), -1 for NULL rows; returns how many rows got -1.
+ */
+const groupsOfCodes = (codes: Int32Array, codeGroups: Int32Array, valid: Uint8Array | null, out: Int32Array): number => {
+  const n = out.length
+  let missing = 0
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const g = codeGroups[codes[i]!]!
+      out[i] = g
+      missing += g >>> 31
+    }
+    return missing
+  }
+  for (let i = 0; i < n; i++) {
+    const g = (valid[i >> 3]! & (1 << (i & 7))) === 0 ? -1 : codeGroups[codes[i]!]!
+    out[i] = g
+    missing += g >>> 31
+  }
+  return missing
+}
+
 /** Maps key rows to dense group ids; see the module doc. */
 export class GroupTable {
   readonly keys: ReadonlyArray<KeyBuffer>
@@ -240,8 +263,11 @@ export class GroupTable {
     const codes = dictionaryCodes(data)
     const codeGroups = this.codeGroups
     const valid = Column.validity(data)
+    if (groupsOfCodes(codes, codeGroups, valid, out) === 0) return out
+    // rows of NULL keys or of entries not looked up yet, in row order (groups keep their order of first appearance)
     let nullGroup = -1
     for (let i = 0; i < length; i++) {
+      if (out[i]! >= 0) continue
       if (valid !== null && (valid[i >> 3]! & (1 << (i & 7))) === 0) {
         if (nullGroup < 0) {
           const nulls = [nullData(new Arrow.Utf8(), 1)]
