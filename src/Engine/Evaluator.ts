@@ -627,17 +627,27 @@ const evalOverDictionary = (expr: Expr.Expr, batch: Arrow.RecordBatch, index: nu
   return result.typeId === Arrow.Type.Bool ? boolByCodes(result as Arrow.Data<Arrow.Bool>, at, valid !== null) : takeData(result, at)
 }
 
-/** Bit i = `lut[codes[i]]` (each 0 or 1), 8 rows per output byte. */
+/** The byte of rows `i..i+7`: bit k = `lut[codes[i + k]]` (each 0 or 1). */
+const lutByte = (lut: Uint8Array, codes: Int32Array, i: number): number =>
+  lut[codes[i]!]! | (lut[codes[i + 1]!]! << 1) | (lut[codes[i + 2]!]! << 2) | (lut[codes[i + 3]!]! << 3) |
+  (lut[codes[i + 4]!]! << 4) | (lut[codes[i + 5]!]! << 5) | (lut[codes[i + 6]!]! << 6) | (lut[codes[i + 7]!]! << 7)
+
+/**
+ * Bit i = `lut[codes[i]]` (each 0 or 1), 8 rows per output byte. The last partial byte
+ * goes through the same code over a padded copy (a separate tail loop would meet its
+ * first rows only after the loop was compiled, and deoptimize it).
+ */
 const bitsByCodes = (lut: Uint8Array, codes: Int32Array): Uint8Array => {
   const n = codes.length
   const out = Column.allocBitmap(n)
   const full = n >> 3
-  for (let b = 0; b < full; b++) {
-    const i = b << 3
-    out[b] = lut[codes[i]!]! | (lut[codes[i + 1]!]! << 1) | (lut[codes[i + 2]!]! << 2) | (lut[codes[i + 3]!]! << 3) |
-      (lut[codes[i + 4]!]! << 4) | (lut[codes[i + 5]!]! << 5) | (lut[codes[i + 6]!]! << 6) | (lut[codes[i + 7]!]! << 7)
+  for (let b = 0; b < full; b++) out[b] = lutByte(lut, codes, b << 3)
+  const rest = n & 7
+  if (rest !== 0) {
+    const tail = new Int32Array(8)
+    tail.set(codes.subarray(full << 3))
+    out[full] = lutByte(lut, tail, 0) & ((1 << rest) - 1)
   }
-  for (let i = full << 3; i < n; i++) out[i >> 3] = out[i >> 3]! | (lut[codes[i]!]! << (i & 7))
   return out
 }
 

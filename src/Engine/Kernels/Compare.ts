@@ -201,47 +201,56 @@ const acceptOf = (op: CompareOp): number => {
   }
 }
 
+/** The byte of Int64 rows `i..i+7` (int32 pairs from `2i`): bit k set when row i + k compared with `(bh, bl)` is accepted. */
+const int64Byte = (x: Int32Array, i: number, bh: number, bl: number, accept: number): number => {
+  let byte = 0
+  for (let k = 0; k < 8; k++) {
+    // the difference of the high halves, or else of the unsigned low halves, has the comparison's sign (exact in a double)
+    const d = (x[2 * (i + k) + 1]! - bh) || ((x[2 * (i + k)]! >>> 0) - bl)
+    byte |= ((accept >> (+(d > 0) + +(d >= 0))) & 1) << k
+  }
+  return byte
+}
+
 /**
  * Bits of the Int64 rows (int32 pairs) whose comparison with `(bh, bl)` is accepted (see
- * {@link acceptOf}). `d` = the difference of the high halves, or else of the unsigned low
- * halves (both exact in a double), has the sign of the comparison; 8 rows per byte.
+ * {@link acceptOf}), 8 rows per byte; the last partial byte is computed by the same code
+ * over a padded copy (no separate tail loop to deoptimize the compiled one).
  */
 const int64ScalarBits = (x: Int32Array, bh: number, bl: number, n: number, accept: number): Uint8Array => {
   const out = Column.allocBitmap(n)
   const full = n >> 3
-  for (let b = 0; b < full; b++) {
-    const base = b << 4
-    let byte = 0
-    for (let k = 0; k < 8; k++) {
-      const d = (x[base + 2 * k + 1]! - bh) || ((x[base + 2 * k]! >>> 0) - bl)
-      byte |= ((accept >> (+(d > 0) + +(d >= 0))) & 1) << k
-    }
-    out[b] = byte
-  }
-  for (let i = full << 3; i < n; i++) {
-    const d = (x[2 * i + 1]! - bh) || ((x[2 * i]! >>> 0) - bl)
-    out[i >> 3] = out[i >> 3]! | (((accept >> (+(d > 0) + +(d >= 0))) & 1) << (i & 7))
+  for (let b = 0; b < full; b++) out[b] = int64Byte(x, b << 3, bh, bl, accept)
+  const rest = n & 7
+  if (rest !== 0) {
+    const tail = new Int32Array(16)
+    tail.set(x.subarray(2 * (full << 3), 2 * n))
+    out[full] = int64Byte(tail, 0, bh, bl, accept) & ((1 << rest) - 1)
   }
   return out
+}
+
+/** The byte of Float64 rows `i..i+7`: bit k set when row i + k compared with `q` is accepted (NaN rows are greater). */
+const floatByte = (x: Float64Array, i: number, q: number, accept: number): number => {
+  let byte = 0
+  for (let k = 0; k < 8; k++) {
+    const p = x[i + k]!
+    // 0: p < q, 1: p = q, 2: p > q or p is NaN
+    byte |= ((accept >> (p < q ? 0 : p === q ? 1 : 2)) & 1) << k
+  }
+  return byte
 }
 
 /** Bits of the Float64 rows whose comparison with `q` (not NaN) is accepted; NaN rows are greater. */
 const floatScalarBits = (x: Float64Array, q: number, n: number, accept: number): Uint8Array => {
   const out = Column.allocBitmap(n)
   const full = n >> 3
-  for (let b = 0; b < full; b++) {
-    const base = b << 3
-    let byte = 0
-    for (let k = 0; k < 8; k++) {
-      const p = x[base + k]!
-      // 0: p < q, 1: p = q, 2: p > q or p is NaN
-      byte |= ((accept >> (p < q ? 0 : p === q ? 1 : 2)) & 1) << k
-    }
-    out[b] = byte
-  }
-  for (let i = full << 3; i < n; i++) {
-    const p = x[i]!
-    out[i >> 3] = out[i >> 3]! | (((accept >> (p < q ? 0 : p === q ? 1 : 2)) & 1) << (i & 7))
+  for (let b = 0; b < full; b++) out[b] = floatByte(x, b << 3, q, accept)
+  const rest = n & 7
+  if (rest !== 0) {
+    const tail = new Float64Array(8)
+    tail.set(x.subarray(full << 3, n))
+    out[full] = floatByte(tail, 0, q, accept) & ((1 << rest) - 1)
   }
   return out
 }
