@@ -243,7 +243,11 @@ export interface GraphIndex {
   readonly takeHyperedges: (ordinals: Int32Array, columns: ReadonlyArray<ScanColumn>) => ReadonlyArray<Arrow.Data>
 }
 
-/** The storage service. */
+/**
+ * The storage service. A column asked for as String may come as plain Utf8 or
+ * dictionary-encoded (Int32 codes into one Utf8 dictionary, `Batch.isStringDictionary`),
+ * in scans and takes alike; operators accept both and a query's result is decoded.
+ */
 export interface StorageService {
   /** The newest snapshot. */
   readonly current: Effect.Effect<SnapshotId>
