@@ -159,6 +159,8 @@ describe("Batch", () => {
     expect(t.schema.fields[0]!.type.typeId).toBe(Arrow.Type.Dictionary)
     expect(Batch.column(t, 0).dictionary).toBe(d.dictionary)
     expect(toRows(t)).toEqual([["ccc"], [null], ["a"], [null]])
+    // a batch's size counts its codes and validity, not the dictionary every batch of the column shares
+    expect(Batch.byteSize(t)).toBe(1 + 4 * 4)
     const kept = Batch.selectByMask(b, Uint8Array.from([0b11001]))
     expect(Batch.column(kept, 0).typeId).toBe(Arrow.Type.Dictionary)
     expect(toRows(kept).map((r) => r[0])).toEqual(["a", "a", "ccc"])

@@ -597,9 +597,9 @@ const rangeBytes = (data: Arrow.Data, start: number, count: number): number => {
     case Arrow.Type.Struct:
       return bitmap + data.children.reduce((sum, c) => sum + rangeBytes(c, start, count), 0)
     case Arrow.Type.Dictionary: {
+      // the codes only: the dictionary is shared by every batch cut from the same column (and owned by storage)
       const keys = data.values as AnyTyped
-      const dict = data.dictionary
-      return bitmap + count * keys.BYTES_PER_ELEMENT + (dict === undefined ? 0 : dict.data.reduce((s, d) => s + d.byteLength, 0))
+      return bitmap + count * keys.BYTES_PER_ELEMENT
     }
     default: {
       const values = data.values as AnyTyped | undefined
