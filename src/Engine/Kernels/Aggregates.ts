@@ -273,13 +273,13 @@ const countRows = (groups: Int32Array, valid: Uint8Array | null, counts: Float64
     if (bits === 0xff) {
       for (let i = base; i < end; i++) {
         const g = groups[i]!
-      counts[g]!++
+        counts[g]!++
       }
     } else {
       for (let i = base; i < end; i++) {
         if (((bits >> (i - base)) & 1) === 0) continue
         const g = groups[i]!
-      counts[g]!++
+        counts[g]!++
       }
     }
   }
@@ -303,15 +303,15 @@ const sumF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Arra
     if (bits === 0xff) {
       for (let i = base; i < end; i++) {
         const g = groups[i]!
-      sums[g]! += v[i]!
-      seen[g] = 1
+        sums[g]! += v[i]!
+        seen[g] = 1
       }
     } else {
       for (let i = base; i < end; i++) {
         if (((bits >> (i - base)) & 1) === 0) continue
         const g = groups[i]!
-      sums[g]! += v[i]!
-      seen[g] = 1
+        sums[g]! += v[i]!
+        seen[g] = 1
       }
     }
   }
@@ -335,15 +335,15 @@ const avgF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Arra
     if (bits === 0xff) {
       for (let i = base; i < end; i++) {
         const g = groups[i]!
-      sums[g]! += v[i]!
-      counts[g]!++
+        sums[g]! += v[i]!
+        counts[g]!++
       }
     } else {
       for (let i = base; i < end; i++) {
         if (((bits >> (i - base)) & 1) === 0) continue
         const g = groups[i]!
-      sums[g]! += v[i]!
-      counts[g]!++
+        sums[g]! += v[i]!
+        counts[g]!++
       }
     }
   }
@@ -370,15 +370,15 @@ const avgI64Rows = (groups: Int32Array, valid: Uint8Array | null, w: Int32Array,
     if (bits === 0xff) {
       for (let i = base; i < end; i++) {
         const g = groups[i]!
-      sums[g]! += w[2 * i + 1]! * 4294967296 + (w[2 * i]! >>> 0)
-      counts[g]!++
+        sums[g]! += w[2 * i + 1]! * 4294967296 + (w[2 * i]! >>> 0)
+        counts[g]!++
       }
     } else {
       for (let i = base; i < end; i++) {
         if (((bits >> (i - base)) & 1) === 0) continue
         const g = groups[i]!
-      sums[g]! += w[2 * i + 1]! * 4294967296 + (w[2 * i]! >>> 0)
-      counts[g]!++
+        sums[g]! += w[2 * i + 1]! * 4294967296 + (w[2 * i]! >>> 0)
+        counts[g]!++
       }
     }
   }
@@ -414,9 +414,9 @@ const maxF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Arra
     if (bits === 0xff) {
       for (let i = base; i < end; i++) {
         const g = groups[i]!
-      const x = v[i]!
-      const cur = best[g]!
-      if (!(x <= cur)) {
+        const x = v[i]!
+        const cur = best[g]!
+        if (!(x <= cur)) {
         if (cur === cur) {
           best[g] = x
           seen[g] = 1
@@ -429,9 +429,9 @@ const maxF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Arra
       for (let i = base; i < end; i++) {
         if (((bits >> (i - base)) & 1) === 0) continue
         const g = groups[i]!
-      const x = v[i]!
-      const cur = best[g]!
-      if (!(x <= cur)) {
+        const x = v[i]!
+        const cur = best[g]!
+        if (!(x <= cur)) {
         if (cur === cur) {
           best[g] = x
           seen[g] = 1
@@ -469,9 +469,9 @@ const minF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Arra
     if (bits === 0xff) {
       for (let i = base; i < end; i++) {
         const g = groups[i]!
-      const x = v[i]!
-      const cur = best[g]!
-      if (x < cur || cur !== cur) {
+        const x = v[i]!
+        const cur = best[g]!
+        if (x < cur || cur !== cur) {
         best[g] = x
         seen[g] = 1
       }
@@ -480,9 +480,9 @@ const minF64Rows = (groups: Int32Array, valid: Uint8Array | null, v: Float64Arra
       for (let i = base; i < end; i++) {
         if (((bits >> (i - base)) & 1) === 0) continue
         const g = groups[i]!
-      const x = v[i]!
-      const cur = best[g]!
-      if (x < cur || cur !== cur) {
+        const x = v[i]!
+        const cur = best[g]!
+        if (x < cur || cur !== cur) {
         best[g] = x
         seen[g] = 1
       }
