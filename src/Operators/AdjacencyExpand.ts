@@ -270,7 +270,6 @@ class SingleHop {
 
   /** Adds matches to `m` until the rows are done, `m` is full, or `budget` steps were taken. */
   fill(m: Matches, budget: number): Fill {
-    m.reserve()
     const { anchors, first, mask, needEdges, optional, second, state } = this
     const rowsOut = m.rows
     const targetsOut = m.targets
@@ -550,7 +549,6 @@ class PathWalk {
 
   /** Adds matches to `m` until the rows are done, `m` is full, or `budget` steps were taken. */
   fill(m: Matches, budget: number): Fill {
-    m.reserve()
     const first = this.lists[0]!
     const second = this.lists[1] ?? first
     this.state[P_COUNT] = m.count

@@ -52,15 +52,15 @@ const INITIAL = 1024
 
 /**
  * Matches found so far for the current output batch. The arrays start small and double up
- * to `capacity` (a batch with few matches never allocates a whole batch's worth).
+ * to `capacity` (a batch with few matches never allocates a whole batch's worth). They are
+ * reused from one output batch to the next: {@link drain} hands out views that are read
+ * (and copied) by {@link assemble} before any further match is written.
  */
 export class Matches {
   rows: Int32Array
   targets: Int32Array
   edges: Int32Array
   count = 0
-  /** Whether the arrays were handed out by {@link drain} (new ones are allocated on the next push). */
-  private lent = false
   /** `initial`: the first size of the arrays (an operator passes the size its previous batch grew to). */
   constructor(readonly capacity: number, initial: number = INITIAL) {
     const size = Math.max(1, Math.min(capacity, initial))
@@ -69,20 +69,10 @@ export class Matches {
     this.edges = new Int32Array(size)
   }
   /**
-   * Makes the arrays writable (new ones, of the same size, after a {@link drain}); a
-   * caller that writes `rows`/`targets`/`edges` directly calls this first, writes at most
-   * `rows.length` matches (calling {@link grow} when the arrays are full), then sets `count`.
+   * Doubles the arrays (up to the capacity), keeping the matches; `false` when they are at
+   * capacity already. A caller may write `rows`/`targets`/`edges` directly (at most
+   * `rows.length` matches, growing when they are full) and then set `count`.
    */
-  reserve(): void {
-    if (this.lent) {
-      const size = this.rows.length
-      this.rows = new Int32Array(size)
-      this.targets = new Int32Array(size)
-      this.edges = new Int32Array(size)
-      this.lent = false
-    }
-  }
-  /** Doubles the arrays (up to the capacity), keeping the matches; `false` when they are at capacity already. */
   grow(): boolean {
     const size = this.rows.length
     if (size >= this.capacity) return false
@@ -100,7 +90,6 @@ export class Matches {
   }
   /** Adds a match; returns whether the buffer is now full (holds `capacity` matches). */
   push(row: number, target: number, edge: number): boolean {
-    if (this.lent) this.reserve()
     if (this.count === this.rows.length) this.grow()
     const k = this.count++
     this.rows[k] = row
@@ -108,14 +97,13 @@ export class Matches {
     this.edges[k] = edge
     return this.count === this.capacity
   }
-  /** The buffered matches (views of the arrays, which the buffer no longer writes), leaving it empty. */
+  /** The buffered matches (views of the arrays, valid until the next match is written), leaving it empty. */
   drain(): { readonly rows: Int32Array; readonly targets: Int32Array; readonly edges: Int32Array } {
     const out = {
       rows: this.rows.subarray(0, this.count),
       targets: this.targets.subarray(0, this.count),
       edges: this.edges.subarray(0, this.count)
     }
-    this.lent = true
     this.count = 0
     return out
   }
