@@ -86,19 +86,20 @@ describe("dictionary-encoded strings", () => {
   it("the group table gives encoded and decoded keys the same groups, NULL included", () => {
     const encoded = dictionaryEncode(utf8(cities))
     const table = new GroupTable([new Arrow.Utf8()])
-    const first = table.findOrInsertColumns([encoded], encoded.length)
+    // (the ids array may be reused by the next call: copy it)
+    const first = Array.from(table.findOrInsertColumns([encoded], encoded.length))
     const reference = new GroupTable([new Arrow.Utf8()])
     const plain = utf8(cities)
     const expected = reference.findOrInsert(Hash.keyViews([plain]), Hash.hashColumns([plain], plain.length), plain.length)
-    expect(Array.from(first)).toEqual(Array.from(expected))
+    expect(first).toEqual(Array.from(expected))
     // later batches, plain or encoded with another dictionary, find the same groups
     const more = ["oslo", null, "rome", "lima"]
-    const again = table.findOrInsertColumns([utf8(more)], more.length)
+    const again = Array.from(table.findOrInsertColumns([utf8(more)], more.length))
     const other = dictionaryEncode(utf8([...more, ...more]))
-    const viaOther = table.findOrInsertColumns([other], other.length)
+    const viaOther = Array.from(table.findOrInsertColumns([other], other.length))
     const lima = table.size - 1
-    expect(Array.from(again)).toEqual([first[4], first[2], first[1], lima])
-    expect(Array.from(viaOther)).toEqual([...again, ...again])
+    expect(again).toEqual([first[4], first[2], first[1], lima])
+    expect(viaOther).toEqual([...again, ...again])
     expect(strings(table.columns()[0]!)).toEqual(["paris", "rome", null, "oslo", "lima"])
   })
 

@@ -237,7 +237,8 @@ export class GroupTable {
    * The group id of every row of a batch's key columns, adding groups for new keys. The
    * columns are in canonical storage, or one string dictionary column: then each
    * dictionary entry is looked up once (on its first row) and the rows map through their
-   * codes. Ids are the same as for the decoded values.
+   * codes. Ids are the same as for the decoded values. The returned array may be reused
+   * by the next call (read it before calling again).
    */
   findOrInsertColumns(keys: ReadonlyArray<Arrow.Data>, length: number): Int32Array {
     if (keys.length === 1 && isStringDictionary(keys[0]!)) return this.findOrInsertCodes(keys[0]!, length)
@@ -250,6 +251,8 @@ export class GroupTable {
   private codeGroups: Int32Array = new Int32Array(0)
   private entries: Array<Hash.KeyView> = []
   private entryHashes: Uint32Array = new Uint32Array(0)
+  /** The group ids handed out by the last {@link findOrInsertCodes} (reused: no fresh batch-sized array per batch). */
+  private ids: Int32Array = new Int32Array(0)
 
   private findOrInsertCodes(data: Arrow.Data, length: number): Int32Array {
     if (this.dictionary !== data.dictionary) {
@@ -259,7 +262,8 @@ export class GroupTable {
       this.entries = [Hash.keyView(values)]
       this.entryHashes = Hash.hashColumns([values], values.length)
     }
-    const out = new Int32Array(length)
+    if (this.ids.length < length) this.ids = new Int32Array(length)
+    const out = this.ids.subarray(0, length)
     const codes = dictionaryCodes(data)
     const codeGroups = this.codeGroups
     const valid = Column.validity(data)
