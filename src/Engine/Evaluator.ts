@@ -30,6 +30,7 @@ import {
   dictionaryValues,
   isStringDictionary,
   nullData,
+  stringDictionary,
   takeData
 } from "./Kernels/internal/batch.js"
 import { fail, isKernelFailure } from "./Kernels/internal/failure.js"
@@ -599,9 +600,10 @@ const entriesOf = (data: Arrow.Data): Arrow.Data => {
  * An expression whose only column is dictionary-encoded, evaluated once per dictionary
  * entry (plus NULL) and gathered by the rows' codes. Expressions are deterministic
  * functions of their row, so this equals row-wise evaluation — except that an entry no
- * row uses may fail (e.g. a cast): then the rows are evaluated decoded instead.
+ * row uses may fail (e.g. a cast): then the rows are evaluated decoded instead. A string
+ * result stays encoded only when `keepEncoded` (kernels take canonical Utf8 operands).
  */
-const evalOverDictionary = (expr: Expr.Expr, batch: Arrow.RecordBatch, index: number): Arrow.Data => {
+const evalOverDictionary = (expr: Expr.Expr, batch: Arrow.RecordBatch, index: number, keepEncoded: boolean): Arrow.Data => {
   const data = Batch.column(batch, index)
   const entries = entriesOf(data)
   const field = batch.schema.fields[index]!
@@ -624,7 +626,26 @@ const evalOverDictionary = (expr: Expr.Expr, batch: Arrow.RecordBatch, index: nu
     at = new Int32Array(n)
     for (let i = 0; i < n; i++) at[i] = (valid[i >> 3]! & (1 << (i & 7))) === 0 ? nullEntry : codes[i]!
   }
-  return result.typeId === Arrow.Type.Bool ? boolByCodes(result as Arrow.Data<Arrow.Bool>, at, valid !== null) : takeData(result, at)
+  switch (result.typeId) {
+    case Arrow.Type.Bool:
+      return boolByCodes(result as Arrow.Data<Arrow.Bool>, at, valid !== null)
+    case Arrow.Type.Utf8:
+      return keepEncoded ? encodedStrings(result, at) : takeData(result, at)
+    default:
+      return takeData(result, at)
+  }
+}
+
+/** Strings given per dictionary entry, as a dictionary column of the rows' entries (`at`): no string is copied per row. */
+const encodedStrings = (perEntry: Arrow.Data, at: Int32Array): Arrow.Data => {
+  const entryValid = Column.validity(perEntry)
+  let valid: Uint8Array | null = null
+  if (entryValid !== null) {
+    valid = Column.allocBitmap(at.length)
+    for (let i = 0; i < at.length; i++) if (Column.getBit(entryValid, at[i]!)) Column.setBit(valid, i)
+  }
+  const type = new Arrow.Dictionary(new Arrow.Utf8(), new Arrow.Int32())
+  return stringDictionary(type, Arrow.makeVector(perEntry as Arrow.Data<Arrow.Utf8>), at, valid)
 }
 
 /** The byte of rows `i..i+7`: bit k = `lut[codes[i + k]]` (each 0 or 1). */
@@ -676,7 +697,7 @@ const boolByCodes = (perEntry: Arrow.Data<Arrow.Bool>, at: Int32Array, nullRows:
 const evalSync = (expr: Expr.Expr, batch: Arrow.RecordBatch): Arrow.Data => {
   if (expr._tag !== "Column" && expr._tag !== "Literal" && expr._tag !== "Alias" && expr._tag !== "Aggregate") {
     const index = dictionaryOperand(expr, batch)
-    if (index >= 0) return evalOverDictionary(expr, batch, index)
+    if (index >= 0) return evalOverDictionary(expr, batch, index, false)
   }
   switch (expr._tag) {
     case "Literal":
@@ -715,9 +736,10 @@ export const evaluate = (expr: Expr.Expr, batch: Arrow.RecordBatch): Effect.Effe
   runSync(() => evalSync(expr, batch))
 
 /**
- * {@link evaluate}, except that a bare column reference to a dictionary-encoded string
- * column gives the encoded column (for operators that pass columns through or group by
- * them; see `Batch.isStringDictionary`).
+ * {@link evaluate}, except that a string result may come dictionary-encoded: a bare
+ * column reference to an encoded column gives the column itself, and a string expression
+ * over one encoded column gives codes into its per-entry results (for operators that
+ * pass columns through or group by them; see `Batch.isStringDictionary`).
  */
 export const evaluatePreservingDictionary = (
   expr: Expr.Expr,
@@ -731,8 +753,12 @@ export const evaluatePreservingDictionary = (
       const data = Batch.column(batch, index)
       if (isStringDictionary(data)) return Effect.succeed(data)
     }
+    return evaluate(expr, batch)
   }
-  return evaluate(expr, batch)
+  return runSync(() => {
+    const index = column._tag === "Literal" || column._tag === "Aggregate" ? -1 : dictionaryOperand(column, batch)
+    return index >= 0 ? evalOverDictionary(column, batch, index, true) : evalSync(column, batch)
+  })
 }
 
 /** Synchronous evaluation for kernels that already run inside one Effect: `Either` of the column or the typed error. */

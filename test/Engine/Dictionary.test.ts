@@ -74,13 +74,24 @@ describe("dictionary-encoded strings", () => {
     expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error._tag : undefined).toBe("DivisionByZero")
   })
 
-  it("evaluatePreservingDictionary hands a bare column out encoded; evaluate decodes it", () => {
+  it("evaluatePreservingDictionary hands encoded columns and string expressions over them out encoded; evaluate decodes", () => {
     const encoded = dictionaryEncode(utf8(cities))
     const batch = oneColumn("c", encoded)
     expect(Effect.runSync(Evaluator.evaluatePreservingDictionary(col("c"), batch))).toBe(encoded)
     const decoded = Effect.runSync(Evaluator.evaluate(col("c"), batch))
     expect(decoded.typeId).toBe(Arrow.Type.Utf8)
     expect(strings(decoded)).toEqual(cities)
+    // a string expression over the encoded column stays encoded, NULL rows as the expression says
+    const upper = Effect.runSync(Evaluator.evaluatePreservingDictionary(call("upper", col("c")), batch))
+    expect(Batch.isStringDictionary(upper)).toBe(true)
+    expect(strings(upper)).toEqual(cities.map((c) => (c === null ? null : c.toUpperCase())))
+    const filled = Effect.runSync(Evaluator.evaluatePreservingDictionary(call("coalesce", col("c"), lit("none")), batch))
+    expect(Batch.isStringDictionary(filled)).toBe(true)
+    expect(strings(filled)).toEqual(cities.map((c) => c ?? "none"))
+    // evaluate itself hands out plain Utf8
+    const plainUpper = Effect.runSync(Evaluator.evaluate(call("upper", col("c")), batch))
+    expect(plainUpper.typeId).toBe(Arrow.Type.Utf8)
+    expect(strings(plainUpper)).toEqual(strings(upper))
   })
 
   it("the group table gives encoded and decoded keys the same groups, NULL included", () => {
