@@ -107,6 +107,16 @@ const decodedSchema = (schema: Arrow.Schema): Arrow.Schema => {
 export const takeData = (data: Arrow.Data, indices: Int32Array | Uint32Array): Arrow.Data =>
   internal.takeData(data, indices)
 
+/**
+ * Gathers rows of a string dictionary column whose codes are also held as `narrow`
+ * (Uint8 / Uint16, the same values): for repeated random takes from a large column.
+ */
+export const takeNarrowCodes = (data: Arrow.Data, narrow: Uint8Array | Uint16Array, indices: Int32Array): Arrow.Data =>
+  internal.takeNarrowCodes(data, narrow, indices)
+
+/** The Int32 codes of a string dictionary column (see {@link isStringDictionary}), row i at index i. */
+export const dictionaryCodes = (data: Arrow.Data): Int32Array => internal.dictionaryCodes(data)
+
 /** Gathers rows of a batch by index (indices may repeat; -1 yields a row of NULLs). */
 export const take = (batch: Arrow.RecordBatch, indices: Int32Array | Uint32Array): Arrow.RecordBatch =>
   make(batch.schema, columnsOf(batch).map((d) => internal.takeData(d, indices)), indices.length)

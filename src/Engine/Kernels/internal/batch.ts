@@ -310,6 +310,21 @@ export const stringDictionary = (
 /** The Int32 codes of a string dictionary column, row i at index i. */
 export const dictionaryCodes = (data: Arrow.Data): Int32Array => (data.values as Int32Array).subarray(0, data.length)
 
+/**
+ * Gathers rows of a string dictionary column reading its codes from `narrow`, a Uint8 /
+ * Uint16 copy of them (the same values in a smaller array: random reads miss the cache
+ * less); the output has Int32 codes like any other string dictionary column.
+ */
+export const takeNarrowCodes = (data: Arrow.Data, narrow: Uint8Array | Uint16Array, indices: Indices): Arrow.Data => {
+  const n = indices.length
+  const codes = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!
+    if (j >= 0) codes[i] = narrow[j]!
+  }
+  return stringDictionary(data.type as Arrow.Dictionary, data.dictionary!, codes, gatherValidity(Column.validity(data), indices))
+}
+
 /** Gathers rows of one column; index −1 yields NULL. A string dictionary stays encoded; other dictionaries are decoded. */
 export const takeData = (data: Arrow.Data, indices: Indices): Arrow.Data => {
   const type = data.type
