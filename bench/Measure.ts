@@ -1,8 +1,9 @@
 /**
- * Timing and memory measurement for the benchmark: wall time with `performance.now`,
- * medians, and memory deltas (JS heap + external/ArrayBuffer memory, and RSS) against a
- * baseline taken right after a forced GC, with the peak sampled on a timer while async
- * work yields to the event loop.
+ * Timing and memory measurement for the benchmark: wall and CPU time of back-to-back runs
+ * ({@link time}: no forced GC, no sampler, as a program runs query after query), medians,
+ * and, in a separate run ({@link measure}), memory deltas (JS heap + external/ArrayBuffer
+ * memory, and RSS) against a baseline taken right after a forced GC, with the peak sampled
+ * on a timer while async work yields to the event loop.
  *
  * @since 0.1.0
  */
@@ -52,6 +53,24 @@ export interface Measured<A> {
   /** Process CPU time, user + system (ms): robust when other processes compete for the cores. */
   readonly cpuMs: number
   readonly memory: MemoryDelta
+}
+
+/** One timed run: wall and CPU time (ms) and the result. */
+export interface Timed<A> {
+  readonly value: A
+  readonly ms: number
+  /** Process CPU time, user + system (ms). */
+  readonly cpuMs: number
+}
+
+/** Runs `f` once and reports its wall and CPU time and its result (nothing else runs around it). */
+export const time = async <A>(f: () => Promise<A> | A): Promise<Timed<A>> => {
+  const cpuStart = process.cpuUsage()
+  const start = performance.now()
+  const value = await f()
+  const ms = performance.now() - start
+  const cpu = process.cpuUsage(cpuStart)
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, value }
 }
 
 /** Runs `f` once after a GC and reports its wall and CPU time, its result and the memory growth (peak sampled every 10 ms). */

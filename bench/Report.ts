@@ -18,9 +18,9 @@ export interface SideResult {
   readonly warmupMs: number
   /** Work rows (persons scanned + edges traversed) per second at the median. */
   readonly rowsPerSec: number
-  /** Largest peak growth of JS heap + external memory over the runs (bytes). */
+  /** Peak growth of JS heap + external memory in the memory run, after a forced GC (bytes). */
   readonly heapDeltaBytes: number
-  /** Largest peak RSS growth over the runs (bytes). */
+  /** Peak RSS growth in the memory run, after a forced GC (bytes). */
   readonly rssDeltaBytes: number
   /** The engine's peak memory reservation of one run (bytes), engine only. */
   readonly peakReservationBytes?: number | undefined

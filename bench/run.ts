@@ -3,7 +3,8 @@
  *
  * Generates the seeded social graph, loads the engine (InMemoryStorage from Arrow) and the
  * typed-array reference from the same tables, runs the seven queries on both (a warm-up,
- * then K timed runs each; the median is reported), checks the engine's answers against the
+ * one run after a forced GC that measures the peak memory, then K timed runs back to back;
+ * the median is reported), checks the engine's answers against the
  * reference's, prints a table and writes JSON (default `bench/results/results.json`).
  * Exits non-zero when an answer differs or a query fails.
  *
@@ -71,11 +72,12 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
 
 const log = (message: string) => console.error(`[bench] ${message}`)
 
-type Run = Omit<Measure.Measured<unknown>, "value">
+type Run = Omit<Measure.Timed<unknown>, "value">
 
 const side = (
   warmupMs: number,
   runs: ReadonlyArray<Run>,
+  memory: Measure.MemoryDelta,
   work: number,
   peakReservationBytes?: number
 ): Report.SideResult => {
@@ -87,8 +89,8 @@ const side = (
     runsMs,
     warmupMs,
     rowsPerSec: medianMs > 0 ? (work / medianMs) * 1000 : 0,
-    heapDeltaBytes: Math.max(...runs.map((r) => r.memory.heap)),
-    rssDeltaBytes: Math.max(...runs.map((r) => r.memory.rss)),
+    heapDeltaBytes: memory.heap,
+    rssDeltaBytes: memory.rss,
     ...(peakReservationBytes === undefined ? {} : { peakReservationBytes })
   }
 }
@@ -119,28 +121,29 @@ const main = async (): Promise<number> => {
   const queries = Queries.make().filter((q) => args.queries === undefined || args.queries.includes(q.id))
   const results: Array<Report.QueryResult> = []
   for (const query of queries) {
-    // Reference: warm-up, then timed runs.
-    const refWarm = await Measure.measure(() => query.reference(ref))
+    // Each side: a warm-up, one run after a GC for the peak memory, then the timed runs back to back.
+    const refWarm = await Measure.time(() => query.reference(ref))
+    const refMemory = await Measure.measure(() => query.reference(ref))
     let refResult = refWarm.value
     const refRuns: Array<Run> = []
     for (let r = 0; r < args.runs; r++) {
-      const m = await Measure.measure(() => query.reference(ref))
+      const m = await Measure.time(() => query.reference(ref))
       refResult = m.value
       refRuns.push(m)
     }
-    const reference = side(refWarm.ms, refRuns, refResult.work)
+    const reference = side(refWarm.ms, refRuns, refMemory.memory, refResult.work)
 
-    // Engine: warm-up, then timed runs.
     let check = "ok"
     let engine_: Report.SideResult
     try {
-      const warm = await Measure.measure(() => Engine.collect(engine, query.frame))
+      const warm = await Measure.time(() => Engine.collect(engine, query.frame))
+      const memory = await Measure.measure(() => Engine.collect(engine, query.frame))
       let table: Arrow.Table = warm.value
       const runs: Array<Run> = []
       for (let r = 0; r < args.runs; r++) {
-        const m = await Measure.measure(() => Engine.collect(engine, query.frame))
+        const m = await Measure.time(() => Engine.collect(engine, query.frame))
         table = m.value
-        runs.push({ ms: m.ms, cpuMs: m.cpuMs, memory: m.memory })
+        runs.push({ ms: m.ms, cpuMs: m.cpuMs })
       }
       let reservation: number | undefined
       try {
@@ -148,7 +151,7 @@ const main = async (): Promise<number> => {
       } catch (e) {
         log(`${query.id}: peak reservation run failed: ${errorText(e)}`)
       }
-      engine_ = side(warm.ms, runs, refResult.work, reservation)
+      engine_ = side(warm.ms, runs, memory.memory, refResult.work, reservation)
       const outcome = Check.check(query, table, refResult)
       if (!outcome.ok) check = outcome.reason
     } catch (e) {
