@@ -85,15 +85,16 @@ interface Case {
   readonly withEdges?: boolean
 }
 
+/** The expand of a case: edge columns only for a single hop with `withEdges` (the default). */
 const expandNode = (c: Case): AdjacencyExpandExec => {
-  const single = c.hops === undefined || c.hops[1] === 1
-  if (!single) return expandPaths(c)
+  const [minHops, maxHops] = c.hops ?? [1, 1]
+  const edges = maxHops === 1 && c.withEdges !== false
   return new AdjacencyExpandExec({
     id: 1,
     output: physicalSchema([
       ...inputSchema.fields.map((f) => [f.name, f.dataType] as const),
       ...targetColumns.map((t) => [`f.${t.field}`, t.dataType] as const),
-      ...(c.withEdges === false ? [] : edgeColumns.map((e) => [`k.${e.field}`, e.dataType] as const))
+      ...(edges ? edgeColumns.map((e) => [`k.${e.field}`, e.dataType] as const) : [])
     ]),
     input: placeholder(inputSchema),
     anchorColumn: "p._id",
@@ -102,34 +103,13 @@ const expandNode = (c: Case): AdjacencyExpandExec => {
     ...(c.toLabel === undefined ? {} : { toLabel: c.toLabel }),
     targetQualifier: "f",
     targetColumns,
-    ...(c.withEdges === false ? {} : { edgeQualifier: "k" }),
-    edgeColumns: c.withEdges === false ? [] : edgeColumns,
-    minHops: 1,
-    maxHops: 1,
+    ...(edges ? { edgeQualifier: "k" } : {}),
+    edgeColumns: edges ? edgeColumns : [],
+    minHops,
+    maxHops,
     optional: c.optional
   })
 }
-
-/** A multi-hop expand: target columns only. */
-const expandPaths = (c: Case): AdjacencyExpandExec =>
-  new AdjacencyExpandExec({
-    id: 1,
-    output: physicalSchema([
-      ...inputSchema.fields.map((f) => [f.name, f.dataType] as const),
-      ...targetColumns.map((t) => [`f.${t.field}`, t.dataType] as const)
-    ]),
-    input: placeholder(inputSchema),
-    anchorColumn: "p._id",
-    ...(c.edgeLabel === undefined ? {} : { edgeLabel: c.edgeLabel }),
-    direction: c.direction,
-    ...(c.toLabel === undefined ? {} : { toLabel: c.toLabel }),
-    targetQualifier: "f",
-    targetColumns,
-    edgeColumns: [],
-    minHops: c.hops![0],
-    maxHops: c.hops![1],
-    optional: c.optional
-  })
 
 /**
  * The expected rows of a multi-hop expand as "row|anchor>target:v" strings: every trail
