@@ -63,7 +63,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
   return {
     scale: int("scale", 1_000_000, 2),
     runtime,
-    runs: int("runs", 5, 1),
+    runs: int("runs", 9, 1),
     out: values.get("out") ?? "bench/results/results.json",
     seed: int("seed", 42, 0),
     queries: values.get("queries")?.split(",").map((q) => q.trim().toUpperCase())
