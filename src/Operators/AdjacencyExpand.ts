@@ -101,7 +101,9 @@ const STEPS = 2
  * Single hop over one list, whole rows only: from row `state[ROW]`, each row whose run
  * (and an optional NULL match) fits in the buffer and the step budget adds its matches;
  * stops at the first row that does not fit (or the last row), updating `state`. Edge
- * ordinals are read only when `edges` is given; unmasked long runs are copied in bulk.
+ * ordinals are read only when `edges` is given; unmasked long runs are copied in bulk, and
+ * so are (without mask or optional rows) the runs of consecutive anchors, which are one
+ * CSR range (a scan's rows in storage order).
  */
 const wholeRowsOne = (
   anchors: Int32Array,
@@ -131,6 +133,30 @@ const wholeRowsOne = (
       edgesOut[k] = -1
       k++
       continue
+    }
+    if (mask === null && !optional && row + 1 < n && anchors[row + 1] === s + 1) {
+      // consecutive anchors s, s + 1, …: their matches are one CSR range, copied at once
+      const base = offsets[s]!
+      let m = 0
+      while (row + m < n && anchors[row + m] === s + m) {
+        const total = offsets[s + m + 1]! - base
+        if (k + total >= capacity || steps + total > budget) break
+        m++
+      }
+      if (m > 1) {
+        const end = offsets[s + m]!
+        targetsOut.set(neighbours.subarray(base, end), k)
+        if (edges !== null) edgesOut.set(edges.subarray(base, end), k)
+        let at = k
+        for (let j = 0; j < m; j++) {
+          const stop = k + offsets[s + j + 1]! - base
+          while (at < stop) rowsOut[at++] = row + j
+        }
+        k += end - base
+        steps += end - base
+        row += m - 1
+        continue
+      }
     }
     const e = offsets[s + 1]!
     let p = offsets[s]!
