@@ -212,6 +212,16 @@ const int64Byte = (x: Int32Array, i: number, bh: number, bl: number, accept: num
   return byte
 }
 
+/** The byte of Int64 rows `i..i+7` (int32 pairs from `2i`): bit k set when row i + k equals `(hi, lo)` (both signed words). */
+const int64EqualByte = (x: Int32Array, i: number, hi: number, lo: number): number => {
+  let byte = 0
+  for (let k = 0; k < 8; k++) {
+    const at = 2 * (i + k)
+    byte |= (+(x[at]! === lo) & +(x[at + 1]! === hi)) << k
+  }
+  return byte
+}
+
 /**
  * Bits of the Int64 rows (int32 pairs) whose comparison with `(bh, bl)` is accepted (see
  * {@link acceptOf}), 8 rows per byte; the last partial byte is computed by the same code
@@ -220,7 +230,14 @@ const int64Byte = (x: Int32Array, i: number, bh: number, bl: number, accept: num
 const int64ScalarBits = (x: Int32Array, bh: number, bl: number, n: number, accept: number): Uint8Array => {
   const out = Column.allocBitmap(n)
   const full = n >> 3
-  for (let b = 0; b < full; b++) out[b] = int64Byte(x, b << 3, bh, bl, accept)
+  if (accept === 0b010 || accept === 0b101) {
+    // = and <>: both halves equal (the low half compared as the signed word it is stored as)
+    const lo = bl | 0
+    const flip = accept === 0b101 ? 0xff : 0
+    for (let b = 0; b < full; b++) out[b] = int64EqualByte(x, b << 3, bh, lo) ^ flip
+  } else {
+    for (let b = 0; b < full; b++) out[b] = int64Byte(x, b << 3, bh, bl, accept)
+  }
   const rest = n & 7
   if (rest !== 0) {
     const tail = new Int32Array(16)
