@@ -13,6 +13,12 @@ import { andValidity, int32Pairs } from "./internal/bitmap.js"
 /** A comparison operator. */
 export type CompareOp = "=" | "<>" | "<" | "<=" | ">" | ">="
 
+/** -1, 0 or 1: UTF-8 bytes `x[p, pe)` against `y[q, qe)` (`Column.compareBytes`: code point order). */
+const compareBytes = (x: Uint8Array, p: number, pe: number, y: Uint8Array, q: number, qe: number): number => {
+  const c = Column.compareBytes(x, p, pe, y, q, qe)
+  return c < 0 ? -1 : c > 0 ? 1 : 0
+}
+
 /** Three-way comparison of every row: −1, 0 or 1 (NULL rows unspecified). */
 export const compareRows = (a: Arrow.Data, b: Arrow.Data): Int8Array => {
   const n = a.length
@@ -64,20 +70,7 @@ export const compareRows = (a: Arrow.Data, b: Arrow.Data): Int8Array => {
     case Arrow.Type.Utf8: {
       const xo = a.valueOffsets as Int32Array, yo = b.valueOffsets as Int32Array
       const xb = a.values as Uint8Array, yb = b.values as Uint8Array
-      for (let i = 0; i < n; i++) {
-        let p = xo[i]!, q = yo[i]!
-        const pe = xo[i + 1]!, qe = yo[i + 1]!
-        let c = 0
-        while (p < pe && q < qe) {
-          const d = xb[p++]! - yb[q++]!
-          if (d !== 0) {
-            c = d
-            break
-          }
-        }
-        if (c === 0) c = (pe - p) - (qe - q)
-        out[i] = c < 0 ? -1 : c > 0 ? 1 : 0
-      }
+      for (let i = 0; i < n; i++) out[i] = compareBytes(xb, xo[i]!, xo[i + 1]!, yb, yo[i]!, yo[i + 1]!)
       return out
     }
     default:
@@ -148,22 +141,7 @@ const int64Scalar = (x: Int32Array, bh: number, bl: number, n: number, out: Int8
 }
 
 const utf8Scalar = (xo: Int32Array, xb: Uint8Array, yb: Uint8Array, n: number, out: Int8Array): void => {
-  const qe = yb.length
-  for (let i = 0; i < n; i++) {
-    let p = xo[i]!
-    const pe = xo[i + 1]!
-    let q = 0
-    let c = 0
-    while (p < pe && q < qe) {
-      const d = xb[p++]! - yb[q++]!
-      if (d !== 0) {
-        c = d
-        break
-      }
-    }
-    if (c === 0) c = (pe - p) - (qe - q)
-    out[i] = c < 0 ? -1 : c > 0 ? 1 : 0
-  }
+  for (let i = 0; i < n; i++) out[i] = compareBytes(xb, xo[i]!, xo[i + 1]!, yb, 0, yb.length)
 }
 
 /** Bits of the rows of a Utf8 column equal (`equal`) or not equal to `y`: lengths first, then bytes. */
