@@ -157,23 +157,20 @@ const gatherValidity = (valid: Uint8Array | null, indices: Indices): Uint8Array 
 }
 
 /** Decodes a dictionary-encoded column to its values (NULL keys stay NULL). */
-export const decodeDictionary = (data: Arrow.Data): Arrow.Data => {
-  const n = data.length
-  const identity = new Int32Array(n)
-  for (let i = 0; i < n; i++) identity[i] = i
-  const dictionary = data.dictionary
-  const values = dictionary === undefined ? nullData((data.type as Arrow.Dictionary).dictionary, 0) : Column.dataOf(dictionary)
-  return takeData(values, dictionaryIndices(data, identity))
-}
+export const decodeDictionary = (data: Arrow.Data): Arrow.Data => takeData(dictionaryValues(data), dictionaryIndices(data, null))
 
-const dictionaryIndices = (data: Arrow.Data, indices: Indices): Int32Array => {
-  // compose: output row i → dictionary entry keys[indices[i]] (−1 when NULL)
+/** The values a dictionary column's codes point into (the Utf8 values of a string dictionary). */
+export const dictionaryValues = (data: Arrow.Data): Arrow.Data =>
+  data.dictionary === undefined ? nullData((data.type as Arrow.Dictionary).dictionary, 0) : Column.dataOf(data.dictionary)
+
+/** Output row i → the dictionary entry of row `indices[i]` (row i when `indices` is null); −1 when NULL. */
+const dictionaryIndices = (data: Arrow.Data, indices: Indices | null): Int32Array => {
   const keys = data.values as AnyTyped
   const valid = Column.validity(data)
-  const n = indices.length
+  const n = indices === null ? data.length : indices.length
   const out = new Int32Array(n)
   for (let i = 0; i < n; i++) {
-    const j = indices[i]!
+    const j = indices === null ? i : indices[i]!
     out[i] = j < 0 || (valid !== null && (valid[j >> 3]! & (1 << (j & 7))) === 0) ? -1 : Number(keys[j]!)
   }
   return out
@@ -288,8 +285,6 @@ export const isStringDictionary = (data: Arrow.Data): boolean => {
     data.dictionary !== undefined && data.dictionary.data.length === 1
 }
 
-/** The Utf8 values of a string dictionary column (see {@link isStringDictionary}). */
-export const dictionaryValues = (data: Arrow.Data): Arrow.Data => data.dictionary!.data[0]!
 
 /** A string dictionary column of `codes` (row i → dictionary entry `codes[i]`) into `dictionary`. */
 export const stringDictionary = (
@@ -337,9 +332,7 @@ export const takeData = (data: Arrow.Data, indices: Indices): Arrow.Data => {
         const codes = gatherInt32(dictionaryCodes(data), indices)
         return stringDictionary(type as Arrow.Dictionary, data.dictionary!, codes, gatherValidity(Column.validity(data), indices))
       }
-      const dictionary = data.dictionary
-      const values = dictionary === undefined ? nullData((type as Arrow.Dictionary).dictionary, 0) : Column.dataOf(dictionary)
-      return takeData(values, dictionaryIndices(data, indices))
+      return takeData(dictionaryValues(data), dictionaryIndices(data, indices))
     }
     default:
       break
